@@ -1,0 +1,3 @@
+from regiekamer.faces.cli import main
+
+main()

@@ -1,0 +1,20 @@
+"""One root error and a few subclasses; every face turns these into one error shape.
+
+Messages are Dutch because users read them; they never contain a BSN.
+"""
+
+
+class RegiekamerError(Exception):
+    """Root of every error regiekamer raises on purpose."""
+
+
+class ConfigError(RegiekamerError):
+    """Settings or key material are missing or wrong."""
+
+
+class StoreError(RegiekamerError):
+    """The store cannot be opened, is of an unknown version, or refused a write."""
+
+
+class IngestError(RegiekamerError):
+    """An ingest could not run at all (as opposed to records it rejected)."""

@@ -1,0 +1,1 @@
+"""Ingest: parse (streaming) -> validate (coded findings) -> minimise (BSN -> pseudonym) -> load."""

@@ -1,0 +1,1 @@
+"""Privacy by construction: pseudonyms, redaction (and later scope, disclosure control, access log)."""

@@ -1,0 +1,32 @@
+"""Typed settings: from the environment (REGIEKAMER_...) or explicit arguments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where the store lives and where its pseudonymisation key comes from."""
+
+    model_config = SettingsConfigDict(env_prefix="REGIEKAMER_", extra="ignore")
+
+    store: Path = Field(
+        default=Path("regiekamer.duckdb"), description="Pad naar het DuckDB-bestand (de store)."
+    )
+    key: str | None = Field(
+        default=None,
+        description="Geheime sleutel voor de BSN-pseudonimisering (hex of tekst). "
+        "Heeft voorrang op het sleutelbestand.",
+    )
+    key_file: Path | None = Field(
+        default=None,
+        description="Sleutelbestand; standaard naast de store: <store>.key (mode 0600).",
+    )
+    workers: int = Field(default=2, ge=1, description="Processen die bestanden parallel lezen.")
+
+    def resolved_key_file(self) -> Path:
+        """The key file beside the store unless configured otherwise (never inside the store)."""
+        return self.key_file or self.store.with_name(self.store.name + ".key")

@@ -1,0 +1,151 @@
+"""The store's tables (DOMAIN.md §3 vocabulary) and their migrations.
+
+Every fact row carries its provenance: ``bestand_id`` (-> bestand: sha256, file name,
+received-at), ``bericht_id`` (the message's Identificatie, or null for a table row) and
+``regel`` (the record's position: its number in the message, or its row in the table).
+Money is integer eurocents (BIGINT), codes are text (leading zeros matter), dates are DATE.
+A client is only its pseudonym (``client_id``), birth year-month and sex code.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+PROVENANCE = "bestand_id BIGINT NOT NULL, bericht_id VARCHAR, regel INTEGER NOT NULL"
+
+_V1 = [
+    """CREATE TABLE bestand (
+        bestand_id BIGINT PRIMARY KEY, sha256 VARCHAR NOT NULL UNIQUE, naam VARCHAR NOT NULL,
+        soort VARCHAR NOT NULL, ontvangen_op TIMESTAMP NOT NULL,
+        gelezen BIGINT NOT NULL, geaccepteerd BIGINT NOT NULL, afgewezen BIGINT NOT NULL)""",
+    """CREATE TABLE bericht (
+        bestand_id BIGINT NOT NULL, berichtsoort VARCHAR NOT NULL, wet VARCHAR NOT NULL,
+        afzender VARCHAR NOT NULL, ontvanger VARCHAR NOT NULL, identificatie VARCHAR NOT NULL,
+        dagtekening DATE NOT NULL, PRIMARY KEY (berichtsoort, afzender, identificatie))""",
+    """CREATE TABLE bevinding (
+        bestand_id BIGINT NOT NULL, volgnummer INTEGER NOT NULL, code VARCHAR NOT NULL,
+        ernst VARCHAR NOT NULL, melding VARCHAR NOT NULL, bestand VARCHAR NOT NULL,
+        bericht_id VARCHAR, locatie VARCHAR NOT NULL, veld VARCHAR)""",
+    """CREATE TABLE client (
+        client_id VARCHAR PRIMARY KEY, geboortemaand DATE, geslacht VARCHAR)""",
+    f"""CREATE TABLE verzoek (
+        wet VARCHAR NOT NULL, gemeente VARCHAR NOT NULL, aanbieder VARCHAR NOT NULL,
+        client_id VARCHAR NOT NULL, dagtekening DATE NOT NULL, referentie_aanbieder VARCHAR,
+        beschikking_nummer VARCHAR, productcategorie VARCHAR, productcode VARCHAR,
+        beschikking_ingangsdatum DATE, toewijzing_ingangsdatum DATE, toewijzing_einddatum DATE,
+        volume BIGINT, eenheid VARCHAR, frequentie VARCHAR, budget_cent BIGINT,
+        verwijzer_type VARCHAR, verwijzer_zorgverlenercode VARCHAR, {PROVENANCE})""",
+    f"""CREATE TABLE wijzigingsverzoek (
+        wet VARCHAR NOT NULL, gemeente VARCHAR NOT NULL, aanbieder VARCHAR NOT NULL,
+        client_id VARCHAR NOT NULL, dagtekening DATE NOT NULL, referentie_aanbieder VARCHAR,
+        reden_verzoek VARCHAR, soort VARCHAR NOT NULL, toewijzing_nummer VARCHAR,
+        productcategorie VARCHAR, productcode VARCHAR, gewenste_ingangsdatum DATE,
+        einddatum DATE, volume BIGINT, eenheid VARCHAR, frequentie VARCHAR, budget_cent BIGINT,
+        {PROVENANCE})""",
+    f"""CREATE TABLE verzoek_antwoord (
+        wet VARCHAR NOT NULL, gemeente VARCHAR NOT NULL, aanbieder VARCHAR NOT NULL,
+        dagtekening DATE NOT NULL, referentie_aanbieder VARCHAR, verzoek_antwoord VARCHAR,
+        reden_afwijzing VARCHAR, woonplaats_gemeente VARCHAR, {PROVENANCE})""",
+    f"""CREATE TABLE toewijzing (
+        wet VARCHAR NOT NULL, gemeente VARCHAR NOT NULL, aanbieder VARCHAR NOT NULL,
+        client_id VARCHAR NOT NULL, dagtekening DATE NOT NULL, toewijzing_nummer VARCHAR NOT NULL,
+        referentie_aanbieder VARCHAR, productcategorie VARCHAR, productcode VARCHAR,
+        toewijzingsdatum DATE NOT NULL, ingangsdatum DATE NOT NULL, einddatum DATE,
+        reden_wijziging VARCHAR, volume BIGINT, eenheid VARCHAR, frequentie VARCHAR,
+        budget_cent BIGINT, {PROVENANCE}, PRIMARY KEY (wet, gemeente, toewijzing_nummer))""",
+    f"""CREATE TABLE levering (
+        wet VARCHAR NOT NULL, gemeente VARCHAR NOT NULL, aanbieder VARCHAR NOT NULL,
+        client_id VARCHAR NOT NULL, dagtekening DATE NOT NULL, soort VARCHAR NOT NULL,
+        toewijzing_nummer VARCHAR, productcategorie VARCHAR, productcode VARCHAR,
+        toewijzing_ingangsdatum DATE, begindatum DATE NOT NULL, einddatum DATE,
+        reden_beeindiging VARCHAR, status_aanlevering VARCHAR NOT NULL, {PROVENANCE})""",
+    f"""CREATE TABLE declaratie (
+        wet VARCHAR NOT NULL, gemeente VARCHAR NOT NULL, aanbieder VARCHAR NOT NULL,
+        dagtekening DATE NOT NULL, declaratie_nummer VARCHAR NOT NULL, periode_begin DATE,
+        periode_eind DATE, totaal_bedrag_cent BIGINT, debet_credit VARCHAR, {PROVENANCE})""",
+    f"""CREATE TABLE prestatie (
+        wet VARCHAR NOT NULL, gemeente VARCHAR NOT NULL, aanbieder VARCHAR NOT NULL,
+        client_id VARCHAR NOT NULL, dagtekening DATE NOT NULL, declaratie_nummer VARCHAR,
+        referentie_nummer VARCHAR NOT NULL, vorig_referentie_nummer VARCHAR,
+        toewijzing_nummer VARCHAR, productcategorie VARCHAR NOT NULL, productcode VARCHAR,
+        begindatum DATE NOT NULL, einddatum DATE NOT NULL, geleverd_volume BIGINT NOT NULL,
+        eenheid VARCHAR NOT NULL, product_tarief_cent BIGINT, bedrag_cent BIGINT NOT NULL,
+        debet_credit VARCHAR NOT NULL, {PROVENANCE})""",
+    f"""CREATE TABLE declaratie_antwoord (
+        wet VARCHAR NOT NULL, gemeente VARCHAR NOT NULL, aanbieder VARCHAR NOT NULL,
+        client_id VARCHAR NOT NULL, dagtekening DATE NOT NULL,
+        declaratie_identificatie VARCHAR, declaratie_nummer VARCHAR,
+        referentie_nummer VARCHAR NOT NULL, vorig_referentie_nummer VARCHAR,
+        toewijzing_nummer VARCHAR, productcategorie VARCHAR, productcode VARCHAR,
+        begindatum DATE, einddatum DATE, geleverd_volume BIGINT, eenheid VARCHAR,
+        product_tarief_cent BIGINT, bedrag_cent BIGINT NOT NULL, debet_credit VARCHAR NOT NULL,
+        retourcodes VARCHAR[] NOT NULL, {PROVENANCE})""",
+    f"""CREATE TABLE retourbericht (
+        wet VARCHAR NOT NULL, berichtsoort VARCHAR NOT NULL, afzender VARCHAR NOT NULL,
+        ontvanger VARCHAR NOT NULL, dagtekening DATE NOT NULL, identificatie_retour VARCHAR,
+        dagtekening_retour DATE, retourcodes VARCHAR[] NOT NULL, {PROVENANCE})""",
+    """CREATE TABLE gemeente (
+        gemeentecode VARCHAR PRIMARY KEY, gemeentenaam VARCHAR NOT NULL, provincie VARCHAR,
+        jeugdregio VARCHAR, bestand_id BIGINT)""",
+    """CREATE TABLE populatie (
+        gemeentecode VARCHAR NOT NULL, jaar INTEGER NOT NULL, inwoners_0_17 BIGINT NOT NULL,
+        inwoners_totaal BIGINT NOT NULL, bestand_id BIGINT, PRIMARY KEY (gemeentecode, jaar))""",
+    """CREATE TABLE aanbieder (
+        agb_code VARCHAR PRIMARY KEY, naam VARCHAR NOT NULL, bestand_id BIGINT)""",
+    """CREATE TABLE product (
+        wet VARCHAR NOT NULL, productcode VARCHAR NOT NULL, jaar INTEGER NOT NULL,
+        productcategorie VARCHAR NOT NULL, omschrijving VARCHAR, eenheid VARCHAR,
+        tarief_cent BIGINT, bestand_id BIGINT, PRIMARY KEY (wet, productcode, jaar))""",
+    """CREATE TABLE budget (
+        gemeentecode VARCHAR NOT NULL, wet VARCHAR NOT NULL, jaar INTEGER NOT NULL,
+        budget_cent BIGINT NOT NULL, bestand_id BIGINT, PRIMARY KEY (gemeentecode, wet, jaar))""",
+    """CREATE TABLE contract (
+        contract_id VARCHAR NOT NULL, agb_code VARCHAR NOT NULL, gemeentecode VARCHAR NOT NULL,
+        wet VARCHAR NOT NULL, inkoopmodel VARCHAR, uitvoeringsvariant VARCHAR,
+        begindatum DATE NOT NULL, einddatum DATE, plafond_cent BIGINT, bestand_id BIGINT,
+        PRIMARY KEY (contract_id, gemeentecode))""",
+]
+
+# Version -> statements. A migration runs once, in one transaction, in order.
+MIGRATIONS: dict[int, list[str]] = {1: _V1}
+CURRENT_VERSION = max(MIGRATIONS)
+
+FACT_TABLES = (
+    "verzoek", "wijzigingsverzoek", "verzoek_antwoord", "toewijzing", "levering",
+    "declaratie", "prestatie", "declaratie_antwoord", "retourbericht",
+)
+REFERENCE_TABLES = ("gemeente", "populatie", "aanbieder", "product", "budget", "contract")
+
+
+def version(con: duckdb.DuckDBPyConnection) -> int:
+    """The store's schema version; 0 for an empty database."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_versie'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    return con.execute("SELECT coalesce(max(versie), 0) FROM schema_versie").fetchone()[0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring the store to CURRENT_VERSION; returns the number of migrations applied."""
+    applied = 0
+    start = version(con)
+    for v in sorted(MIGRATIONS):
+        if v <= start:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if v == 1:
+                con.execute(
+                    "CREATE TABLE schema_versie (versie INTEGER PRIMARY KEY, toegepast_op TIMESTAMP)"
+                )
+            for stmt in MIGRATIONS[v]:
+                con.execute(stmt)
+            con.execute("INSERT INTO schema_versie VALUES (?, current_timestamp)", [v])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        applied += 1
+    return applied
