@@ -25,48 +25,116 @@ class Rule:
 
 
 _RULES = [
-    Rule("0001", FOUT, "Bericht technisch afgekeurd",
-         "Bericht is afgekeurd om technische redenen: {reden}. Alle {aantal} records van dit "
-         "bericht zijn afgewezen."),
-    Rule("9056", FOUT, "Identificatie niet uniek",
-         "Berichtidentificatie {identificatie} van afzender {afzender} is al eerder ingelezen "
-         "met andere inhoud (TR056). Alle {aantal} records van dit bericht zijn afgewezen."),
-    Rule("S300", FOUT, "Gemeentecode ongeldig",
-         "Gemeentecode {waarde} komt niet voor in de CBS-gemeentelijke indeling (TR378)."),
-    Rule("9063", FOUT, "Geen eerder bericht om te verwijderen",
-         "StatusAanlevering 3 (verwijderen), maar er is geen eerder {soort} met dezelfde sleutel "
-         "ontvangen; er valt niets te verwijderen."),
-    Rule("9074", WAARSCHUWING, "Eerder bericht met dezelfde sleutel",
-         "Er is al een {soort} met dezelfde sleutel ontvangen (StatusAanlevering 1); "
-         "het nieuwe bericht vervangt het eerdere."),
-    Rule("RK-STATUS-01", WAARSCHUWING, "Wijziging zonder eerder bericht",
-         "StatusAanlevering 2 (gewijzigd), maar er is geen eerder {soort} met dezelfde sleutel; "
-         "opgeslagen als nieuw."),
-    Rule("RK-BSN-01", FOUT, "BSN ongeldig",
-         "Het BSN voldoet niet aan de elfproef; het record is afgewezen (het nummer wordt niet "
-         "getoond)."),
-    Rule("RK-BESTAND-01", FOUT, "Bestand niet herkend",
-         "Het bestand is geen iJw/iWmo-bericht en geen bekende tabel: {reden}."),
-    Rule("RK-BESTAND-02", FOUT, "Bestand onleesbaar",
-         "Het bestand kan niet worden gelezen: {reden}."),
-    Rule("RK-TABEL-01", FOUT, "Kolomindeling niet herkend",
-         "De kolommen passen bij geen enkele tabelindeling. Verwacht bijvoorbeeld voor "
-         "{tabel}: {kolommen}. Ontbrekend: {ontbrekend}."),
-    Rule("RK-TABEL-02", FOUT, "Verplicht veld leeg",
-         "Het verplichte veld {veld} is leeg."),
-    Rule("RK-TABEL-03", FOUT, "Waarde ongeldig",
-         "De waarde '{waarde}' in {veld} is geen geldige {soort}."),
-    Rule("RK-TABEL-04", FOUT, "Code buiten codelijst",
-         "De code '{waarde}' in {veld} komt niet voor in codelijst {codelijst}."),
-    Rule("RK-TABEL-05", WAARSCHUWING, "Geen UTF-8",
-         "Het bestand is geen geldige UTF-8; het is gelezen als Windows-1252."),
-    Rule("RK-TABEL-06", FOUT, "Rij heeft te veel of te weinig velden",
-         "De rij heeft {aantal} velden waar de kopregel er {verwacht} heeft."),
-    Rule("RK-DECL-01", WAARSCHUWING, "Totaalbedrag klopt niet",
-         "TotaalIngediendBedrag {totaal} cent ({dc}) is niet gelijk aan de som van de "
-         "prestaties, {som} cent."),
-    Rule("RK-DATUM-01", WAARSCHUWING, "Einddatum voor begindatum",
-         "De einddatum {eind} ligt voor de begindatum {begin}."),
+    Rule(
+        "0001",
+        FOUT,
+        "Bericht technisch afgekeurd",
+        "Bericht is afgekeurd om technische redenen: {reden}. Alle {aantal} records van dit "
+        "bericht zijn afgewezen.",
+    ),
+    Rule(
+        "9056",
+        FOUT,
+        "Identificatie niet uniek",
+        "Berichtidentificatie {identificatie} van afzender {afzender} is al eerder ingelezen "
+        "met andere inhoud (TR056). Alle {aantal} records van dit bericht zijn afgewezen.",
+    ),
+    Rule(
+        "S300",
+        FOUT,
+        "Gemeentecode ongeldig",
+        "Gemeentecode {waarde} komt niet voor in de CBS-gemeentelijke indeling (TR378); "
+        "{aantal} record(s) afgewezen.",
+    ),
+    Rule(
+        "9063",
+        FOUT,
+        "Geen eerder bericht om te verwijderen",
+        "StatusAanlevering 3 (verwijderen), maar er is geen eerder {soort} met dezelfde sleutel "
+        "ontvangen; er valt niets te verwijderen.",
+    ),
+    Rule(
+        "9074",
+        WAARSCHUWING,
+        "Eerder bericht met dezelfde sleutel",
+        "Er is al een {soort} met dezelfde sleutel ontvangen (StatusAanlevering 1); "
+        "het nieuwe bericht vervangt het eerdere.",
+    ),
+    Rule(
+        "RK-STATUS-01",
+        WAARSCHUWING,
+        "Wijziging zonder eerder bericht",
+        "StatusAanlevering 2 (gewijzigd), maar er is geen eerder {soort} met dezelfde sleutel; "
+        "opgeslagen als nieuw.",
+    ),
+    Rule(
+        "RK-BSN-01",
+        FOUT,
+        "BSN ongeldig",
+        "Het BSN voldoet niet aan de elfproef; het record is afgewezen (het nummer wordt niet "
+        "getoond).",
+    ),
+    Rule(
+        "RK-BESTAND-01",
+        FOUT,
+        "Bestand niet herkend",
+        "Het bestand is geen iJw/iWmo-bericht en geen bekende tabel: {reden}.",
+    ),
+    Rule(
+        "RK-BESTAND-02", FOUT, "Bestand onleesbaar", "Het bestand kan niet worden gelezen: {reden}."
+    ),
+    Rule(
+        "RK-TABEL-01",
+        FOUT,
+        "Kolomindeling niet herkend",
+        "De kolommen passen bij geen enkele tabelindeling. Verwacht bijvoorbeeld voor "
+        "{tabel}: {kolommen}. Ontbrekend: {ontbrekend}.",
+    ),
+    Rule("RK-TABEL-02", FOUT, "Verplicht veld leeg", "Het verplichte veld {veld} is leeg."),
+    Rule(
+        "RK-TABEL-03",
+        FOUT,
+        "Waarde ongeldig",
+        "De waarde '{waarde}' in {veld} is geen geldige {soort}.",
+    ),
+    Rule(
+        "RK-TABEL-04",
+        FOUT,
+        "Code buiten codelijst",
+        "De code '{waarde}' in {veld} komt niet voor in codelijst {codelijst}.",
+    ),
+    Rule(
+        "RK-TABEL-05",
+        WAARSCHUWING,
+        "Geen UTF-8",
+        "Het bestand is geen geldige UTF-8; het is gelezen als Windows-1252.",
+    ),
+    Rule(
+        "RK-TABEL-06",
+        FOUT,
+        "Rij heeft te veel of te weinig velden",
+        "De rij heeft {aantal} velden waar de kopregel er {verwacht} heeft.",
+    ),
+    Rule(
+        "RK-DECL-01",
+        WAARSCHUWING,
+        "Totaalbedrag klopt niet",
+        "TotaalIngediendBedrag {totaal} cent ({dc}) is niet gelijk aan de som van de "
+        "prestaties, {som} cent.",
+    ),
+    Rule(
+        "RK-TOEW-01",
+        WAARSCHUWING,
+        "Oudere versie van een toewijzing",
+        "Toewijzing {nummer} is al opgeslagen uit een bericht met een latere dagtekening; "
+        "deze oudere versie is niet overgenomen.",
+    ),
+    Rule(
+        "RK-DATUM-01",
+        WAARSCHUWING,
+        "Einddatum voor begindatum",
+        "De einddatum {eind} ligt voor de begindatum {begin}.",
+    ),
 ]
 
 CATALOGUE: dict[str, Rule] = {r.code: r for r in _RULES}

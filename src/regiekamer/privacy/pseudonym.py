@@ -39,7 +39,9 @@ def load_key(settings: Settings) -> bytes:
             "met 'regiekamer init'."
         )
     if stat.S_IMODE(path.stat().st_mode) & 0o077:
-        raise ConfigError(f"Sleutelbestand {path} is leesbaar voor anderen; zet de rechten op 0600.")
+        raise ConfigError(
+            f"Sleutelbestand {path} is leesbaar voor anderen; zet de rechten op 0600."
+        )
     return path.read_text().strip().encode()
 
 

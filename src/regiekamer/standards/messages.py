@@ -27,7 +27,7 @@ _TYPES = {
     "308": ("Header", "retourbericht", None),
     "315": ("AangevraagdProduct", "verzoek", False),
     "316": ("Header", "retourbericht", None),
-    "317": ("Verzoek", "wijzigingsverzoek", False),
+    "317": ("OngewijzigdProduct TeWijzigenProduct NieuwProduct", "wijzigingsverzoek", False),
     "318": ("Header", "retourbericht", None),
     "319": ("Antwoord", "verzoek_antwoord", True),
     "320": ("Header", "retourbericht", None),
@@ -45,12 +45,16 @@ class MessageType:
     namespace: str
     basis_namespace: str
     xsd: Path
-    record_tag: str
+    record_tag: str  # one or more local names, space separated
     table: str
     gemeente_is_afzender: bool | None
 
     def qname(self, local: str) -> str:
         return f"{{{self.namespace}}}{local}"
+
+    @property
+    def record_tags(self) -> tuple[str, ...]:
+        return tuple(self.record_tag.split())
 
 
 def _build() -> dict[str, MessageType]:

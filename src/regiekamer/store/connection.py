@@ -10,7 +10,9 @@ from regiekamer.errors import StoreError
 from regiekamer.store import schema
 
 
-def connect(path: Path, *, create: bool = False, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path, *, create: bool = False, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
     """A connection to the store; refuses a missing store unless ``create``."""
     if not create and not path.exists():
         raise StoreError(f"Store {path} bestaat niet; maak hem aan met 'regiekamer init'.")

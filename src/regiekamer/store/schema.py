@@ -111,8 +111,15 @@ MIGRATIONS: dict[int, list[str]] = {1: _V1}
 CURRENT_VERSION = max(MIGRATIONS)
 
 FACT_TABLES = (
-    "verzoek", "wijzigingsverzoek", "verzoek_antwoord", "toewijzing", "levering",
-    "declaratie", "prestatie", "declaratie_antwoord", "retourbericht",
+    "verzoek",
+    "wijzigingsverzoek",
+    "verzoek_antwoord",
+    "toewijzing",
+    "levering",
+    "declaratie",
+    "prestatie",
+    "declaratie_antwoord",
+    "retourbericht",
 )
 REFERENCE_TABLES = ("gemeente", "populatie", "aanbieder", "product", "budget", "contract")
 

@@ -1,0 +1,290 @@
+"""The command line: `regiekamer init | ingest | findings | generate | demo | status`.
+
+English verbs and options, Dutch domain nouns and Dutch output (the users' language).
+Exit codes: 0 done, 1 done but --strict and records were rejected, 2 could not run.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from enum import Enum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from regiekamer.errors import RegiekamerError
+from regiekamer.facade import FINDING_KEYS, Regiekamer
+from regiekamer.faces.export import to_json, to_xlsx
+from regiekamer.ingest.load import Outcome
+from regiekamer.settings import Settings
+
+app = typer.Typer(
+    help="regiekamer: de gezamenlijke regiekamer van het sociaal domein.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+StoreOpt = typer.Option(
+    None, "--store", help="DuckDB-store (standaard: regiekamer.duckdb of REGIEKAMER_STORE)."
+)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+
+
+def _kamer(store: Path | None) -> Regiekamer:
+    settings = Settings(store=store) if store else Settings()
+    return Regiekamer(settings)
+
+
+@app.command()
+def init(store: Path | None = StoreOpt) -> None:
+    """Maak de store aan (met sleutelbestand ernaast) of breng hem naar de nieuwste versie."""
+    res = _kamer(store).init()
+    console.print(f"Store {'aangemaakt' if res.created_store else 'bijgewerkt'}: {res.store}")
+    if res.key_file:
+        state = "aangemaakt (mode 0600)" if res.created_key else "bestaat al"
+        console.print(f"Sleutelbestand {state}: {res.key_file}")
+    else:
+        console.print("Sleutel uit REGIEKAMER_KEY.")
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="Bestanden en mappen (recursief)."),
+    store: Path | None = StoreOpt,
+    strict: bool = typer.Option(False, help="Geef exitcode 1 als er records zijn afgewezen."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Toon elk bestand."),
+    fmt: str = typer.Option("table", "--format", help="table of json (het verslag)."),
+) -> None:
+    """Lees iJw/iWmo-berichten en tabellen (CSV/XLSX/Parquet) in de store."""
+    kamer = _kamer(store)
+    shown = 0
+    with Progress(
+        TextColumn("[bold]Inlezen"),
+        BarColumn(),
+        DownloadColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=fmt == "json",
+    ) as progress:
+        task = progress.add_task("inlezen", total=None)
+
+        def on_plan(n_files: int, n_bytes: int) -> None:
+            progress.update(task, total=max(n_bytes, 1))
+
+        def on_file(o: Outcome, size: int) -> None:
+            nonlocal shown
+            progress.advance(task, size)
+            notable = o.status == "ingelezen" and (o.afgewezen or o.bevindingen)
+            if fmt != "json" and (verbose or notable or shown < 20):
+                shown += 1
+                progress.console.print(_file_line(o))
+
+        report = kamer.ingest(paths, on_file=on_file, on_plan=on_plan)
+    totals = report.totals
+    if fmt == "json":
+        print(to_json({"bestanden": [vars(o) for o in report.files], "totaal": totals}))
+    else:
+        if len(report.files) > shown:
+            console.print(
+                f"[dim]… en {len(report.files) - shown} bestanden zonder bevindingen "
+                "(--verbose toont ze allemaal)[/dim]"
+            )
+        _print_totals(totals)
+    if strict and totals["afgewezen"]:
+        raise typer.Exit(1)
+
+
+def _file_line(o: Outcome) -> str:
+    if o.status == "al ingelezen":
+        return f"[dim]{o.naam}: al ingelezen (ongewijzigd)[/dim]"
+    colour = "red" if o.afgewezen else "green"
+    return (
+        f"{o.naam} [dim]{o.soort}[/dim]: gelezen {o.gelezen}, "
+        f"[{colour}]geaccepteerd {o.geaccepteerd}, afgewezen {o.afgewezen}[/{colour}]"
+        + (f", bevindingen {o.bevindingen}" if o.bevindingen else "")
+    )
+
+
+def _print_totals(t: dict[str, int]) -> None:
+    table = Table(title="Samenvatting inlezen", show_header=False)
+    for label, k in (
+        ("bestanden", "bestanden"),
+        ("nieuw ingelezen", "nieuw"),
+        ("al eerder ingelezen", "al_ingelezen"),
+        ("records gelezen", "gelezen"),
+        ("geaccepteerd", "geaccepteerd"),
+        ("afgewezen", "afgewezen"),
+        ("bevindingen", "bevindingen"),
+    ):
+        table.add_row(label, f"{t[k]:,}".replace(",", "."))
+    console.print(table)
+    if t["bevindingen"]:
+        console.print("Bekijk de bevindingen met [bold]regiekamer findings[/bold].")
+
+
+@app.command()
+def findings(
+    store: Path | None = StoreOpt,
+    fmt: Format = typer.Option(Format.table, "--format"),
+    out: Path | None = typer.Option(None, "--out", help="Bestand voor xlsx (of json)."),
+    code: str | None = typer.Option(None, help="Alleen deze code."),
+    ernst: str | None = typer.Option(None, help="fout of waarschuwing."),
+    catalogue: bool = typer.Option(False, "--catalogue", help="Toon de regelcatalogus."),
+) -> None:
+    """Toon de bevindingen van het inlezen (of met --catalogue: alle regels)."""
+    kamer = _kamer(store)
+    rows = kamer.catalogue() if catalogue else kamer.findings(code=code, ernst=ernst)
+    keys = tuple(rows[0]) if catalogue and rows else FINDING_KEYS
+    if fmt == Format.json:
+        text = to_json(rows)
+        if out:
+            out.write_text(text + "\n", encoding="utf-8")
+        else:
+            print(text)
+    elif fmt == Format.xlsx:
+        target = out or Path("bevindingen.xlsx")
+        to_xlsx(rows, target, "regels" if catalogue else "bevindingen", keys)
+        console.print(f"{len(rows)} rijen geschreven naar {target}")
+    else:
+        table = Table(*keys, title="Regelcatalogus" if catalogue else "Bevindingen")
+        for r in rows[:1000]:
+            table.add_row(*(str(r[k] or "") for k in keys))
+        console.print(table)
+        if len(rows) > 1000:
+            console.print(f"[dim]eerste 1000 van {len(rows)}; gebruik --format json of xlsx[/dim]")
+
+
+@app.command()
+def status(
+    store: Path | None = StoreOpt,
+    fmt: str = typer.Option("table", "--format", help="table of json"),
+) -> None:
+    """Wat staat er in de store: rijen per tabel, bestanden, bevindingen, declaraties."""
+    s = _kamer(store).summary()
+    if fmt == "json":
+        print(to_json(s))
+        return
+    _print_summary(s)
+
+
+def _print_summary(s: dict) -> None:
+    t = Table("tabel", "rijen", title=f"Store (schemaversie {s['schemaversie']})")
+    for name, n in s["tabellen"].items():
+        t.add_row(name, f"{n:,}".replace(",", "."))
+    console.print(t)
+    b = s["bestanden"]
+    console.print(
+        f"Bestanden: {b['aantal']}, records gelezen {b['gelezen']}, geaccepteerd "
+        f"{b['geaccepteerd']}, afgewezen {b['afgewezen']}."
+    )
+    if s["gedeclareerd"]:
+        g = Table("wet", "jaar", "gedeclareerd (€)", title="Gedeclareerd per wet en jaar")
+        for r in s["gedeclareerd"]:
+            euros = f"{r['bedrag_cent'] / 100:,.2f}".replace(",", "_").replace(".", ",")
+            g.add_row(r["wet"], str(r["jaar"]), euros.replace("_", "."))
+        console.print(g)
+    if s["bevindingen"]:
+        f = Table("code", "ernst", "aantal", title="Bevindingen per code")
+        for r in s["bevindingen"]:
+            f.add_row(r["code"], r["ernst"], str(r["aantal"]))
+        console.print(f)
+
+
+@app.command()
+def generate(
+    out: Path = typer.Option(..., "--out", help="Map voor de synthetische regio."),
+    gemeenten: int = typer.Option(3, "--gemeenten"),
+    clients: int = typer.Option(600, "--clients"),
+    years: int = typer.Option(2, "--years"),
+    seed: int = typer.Option(1, "--seed"),
+    national: bool = typer.Option(
+        False, "--national", help="Landelijke schaal, direct naar Parquet (benchmarks)."
+    ),
+) -> None:
+    """Maak een synthetische regio (berichten + referentietabellen); geen echte gegevens."""
+    from regiekamer.synth import generate_national, generate_region
+
+    with Progress(
+        TextColumn("[bold]Genereren"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("gen", total=None)
+
+        def tick(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        if national:
+            summary = generate_national(out, clients=clients, seed=seed, progress=tick)
+        else:
+            summary = generate_region(
+                out, gemeenten=gemeenten, clients=clients, years=years, seed=seed, progress=tick
+            )
+    console.print(f"Synthetische gegevens geschreven naar {out}")
+    console.print(to_json(summary))
+
+
+@app.command()
+def demo(
+    workdir: Path | None = typer.Option(None, "--dir", help="Werkmap (standaard: tijdelijk)."),
+    clients: int = typer.Option(600, "--clients"),
+    seed: int = typer.Option(1, "--seed"),
+) -> None:
+    """Genereer een kleine regio, maak een store, lees alles in en toon wat erin staat."""
+    from regiekamer.synth import generate_region
+
+    started = time.perf_counter()
+    keep = workdir is not None
+    base = workdir or Path(tempfile.mkdtemp(prefix="regiekamer-demo-"))
+    base.mkdir(parents=True, exist_ok=True)
+    data, store = base / "regio", base / "regiekamer.duckdb"
+    if data.exists():
+        shutil.rmtree(data)
+    for stale in (store, store.with_name(store.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    console.rule("[bold]1. Synthetische regio genereren")
+    generate.callback(out=data, gemeenten=3, clients=clients, years=2, seed=seed, national=False)  # type: ignore[misc]
+    console.rule("[bold]2. Store aanmaken")
+    init.callback(store=store)  # type: ignore[misc]
+    console.rule("[bold]3. Inlezen")
+    ingest.callback(paths=[data], store=store, strict=False, verbose=False, fmt="table")  # type: ignore[misc]
+    console.rule("[bold]4. Wat staat er in de store")
+    status.callback(store=store, fmt="table")  # type: ignore[misc]
+    console.print(
+        f"Klaar in {time.perf_counter() - started:.1f} s. Store: {store}"
+        + ("" if keep else " (tijdelijke map)")
+    )
+
+
+def main() -> None:
+    """Entry point: turn our errors into one clear line and exit code 2."""
+    try:
+        app()
+    except RegiekamerError as exc:
+        err.print(f"[red]Fout:[/red] {exc}")
+        sys.exit(2)
