@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from lxml import etree
 
@@ -10,7 +11,7 @@ from regiekamer.ingest import findings as F
 from regiekamer.ingest.minimise import client_row
 from regiekamer.ingest.staging import Parsed, Stage
 from regiekamer.privacy.pseudonym import Pseudonymiser
-from regiekamer.standards.messages import MessageType, gemeenten
+from regiekamer.standards.messages import MessageType, gemeenten, schema
 from regiekamer.standards.reader import count_records, read_records
 
 # Store column -> path in the flat record, per store table.
@@ -214,9 +215,8 @@ def parse_message(
                 decl_sum += -amount if row["debet_credit"] == "C" else amount
             stage.add(table, row)
     except (etree.XMLSyntaxError, etree.DocumentInvalid) as exc:
-        at_record = base and "Header" not in mt.record_tags
-        where = f"{mt.record_tags[0]} {result.gelezen + 1}" if at_record else "Header"
-        return _reject_message(result, mt, stage, _xml_reason(exc), where)
+        where, reason = _locate_error(path, mt, exc)
+        return _reject_message(result, mt, stage, reason, where)
     except OSError as exc:
         return _reject_message(result, mt, stage, f"bestand onleesbaar ({exc.strerror})", "bestand")
 
@@ -312,9 +312,38 @@ def _reject_message(
     return result
 
 
-def _xml_reason(exc: Exception) -> str:
-    """An lxml error without namespace noise and without libxml2's '(<string>, line 0)'."""
-    msg = re.sub(r"\{http://www\.istandaarden\.nl/[^}]*\}", "", str(exc))
-    msg = re.sub(r"\s*\(<string>, line \d+\)", "", msg)
-    line = getattr(exc, "lineno", 0)
-    return (f"regel {line}: " if line else "") + msg[:300].rstrip(". ")
+_LOCATE_MAX_BYTES = 64 * 1024 * 1024
+
+
+def _locate_error(path: str, mt: MessageType, exc: Exception) -> tuple[str, str]:
+    """Where a message breaks: record and line, and the first error in plain words.
+
+    Streaming validation reports schema errors without a line, so a file of moderate size is
+    validated once more as a whole tree, which gives the first error with its line number.
+    """
+    line, msg = getattr(exc, "lineno", 0) or 0, str(exc)
+    tree = None
+    if Path(path).stat().st_size <= _LOCATE_MAX_BYTES:
+        try:
+            tree = etree.parse(path, etree.XMLParser(huge_tree=True))
+            checker = schema(mt.soort)
+            if not checker.validate(tree):
+                first = checker.error_log[0]
+                line, msg = first.line, first.message
+        except etree.XMLSyntaxError as syntax:
+            line, msg, tree = syntax.lineno, str(syntax), None
+    msg = re.sub(r"\{http://www\.istandaarden\.nl/[^}]*\}", "", msg)
+    msg = re.sub(r"\s*\(<string>, line \d+\)|\s*\(line \d+\)", "", msg).rstrip(". ")
+    where = "bericht"
+    if tree is not None and line:
+        where = "Header"
+        tags = {mt.qname(t) for t in mt.record_tags if t != "Header"}
+        n = 0
+        for el in tree.iter(*tags) if tags else ():
+            if el.sourceline > line:
+                break
+            n += 1
+            where = f"{etree.QName(el).localname} {n}"
+    if line:
+        where += f", regel {line}"
+    return where, msg[:300]
