@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import tempfile
 import time
 from enum import Enum
 from pathlib import Path
@@ -28,6 +27,7 @@ from rich.table import Table
 from regiekamer.errors import RegiekamerError
 from regiekamer.facade import FINDING_KEYS, Regiekamer
 from regiekamer.faces.export import to_json, to_xlsx
+from regiekamer.ingest.layouts import LAYOUTS
 from regiekamer.ingest.load import Outcome
 from regiekamer.settings import Settings
 
@@ -251,7 +251,7 @@ def generate(
 
 @app.command()
 def demo(
-    workdir: Path | None = typer.Option(None, "--dir", help="Werkmap (standaard: tijdelijk)."),
+    workdir: Path = typer.Option(Path("demo"), "--dir", help="Werkmap voor regio en store."),
     clients: int = typer.Option(600, "--clients"),
     seed: int = typer.Option(1, "--seed"),
 ) -> None:
@@ -259,13 +259,16 @@ def demo(
     from regiekamer.synth import generate_region
 
     started = time.perf_counter()
-    keep = workdir is not None
-    base = workdir or Path(tempfile.mkdtemp(prefix="regiekamer-demo-"))
+    base = workdir
     base.mkdir(parents=True, exist_ok=True)
     data, store = base / "regio", base / "regiekamer.duckdb"
     if data.exists():
         shutil.rmtree(data)
-    for stale in (store, store.with_name(store.name + ".wal")):
+    for stale in (
+        store,
+        store.with_name(store.name + ".wal"),
+        store.with_name(store.name + ".key"),
+    ):
         stale.unlink(missing_ok=True)
     console.rule("[bold]1. Synthetische regio genereren")
     generate.callback(out=data, gemeenten=3, clients=clients, years=2, seed=seed, national=False)  # type: ignore[misc]
@@ -279,6 +282,24 @@ def demo(
         f"Klaar in {time.perf_counter() - started:.1f} s. Store: {store}"
         + ("" if keep else " (tijdelijke map)")
     )
+
+
+@app.command()
+def layouts(
+    markdown: bool = typer.Option(False, "--markdown", help="Als Markdown (docs/tabellen.md)."),
+) -> None:
+    """Toon de kolomindeling van elke tabel die ingest als CSV/XLSX/Parquet leest."""
+    from regiekamer.ingest.layouts import describe
+
+    if markdown:
+        print(describe(), end="")
+        return
+    for lay in LAYOUTS.values():
+        t = Table("kolom", "soort", "verplicht", "toelichting", title=f"{lay.name}: {lay.uitleg}")
+        for c in lay.columns:
+            soort = f"{c.kind} ({c.ldt or '/'.join(c.values)})" if c.kind == "code" else c.kind
+            t.add_row(c.name, soort, "ja" if c.required else "", c.uitleg)
+        console.print(t)
 
 
 def main() -> None:

@@ -309,3 +309,40 @@ def detect(header: list[str]) -> tuple[Layout | None, Layout]:
         best = max(candidates, key=lambda lay: len(keys & names(lay)) / len(keys | names(lay)))
         return best, best
     return None, max(LAYOUTS.values(), key=lambda lay: len(keys & names(lay)))
+
+
+def describe() -> str:
+    """docs/tabellen.md: every layout as a Markdown table (a test keeps the file current)."""
+    out = [
+        "# Tabelindelingen voor CSV, XLSX en Parquet",
+        "",
+        "Gegenereerd met `regiekamer layouts --markdown`; niet met de hand bewerken.",
+        "",
+        "- Kolomnamen zijn hoofdletterongevoelig; underscores mogen weg (`ToewijzingNummer`).",
+        "- Bedragen zijn hele eurocenten, zoals in de berichten. Datums: `JJJJ-MM-DD` of "
+        "`DD-MM-JJJJ`.",
+        "- CSV: UTF-8 (met of zonder BOM; anders Windows-1252 met een waarschuwing), "
+        "scheidingsteken `,` `;` of tab. XLSX: het eerste werkblad. Rij 1 is de kopregel.",
+        "- Weggevallen voorloopnullen (Excel) worden aangevuld bij gemeente-, AGB- en codes.",
+        "- Het BSN wordt na de elfproef vervangen door een pseudoniem en nooit opgeslagen.",
+        "",
+    ]
+    for lay in LAYOUTS.values():
+        kind = "referentietabel (bijwerken op sleutel)" if lay.reference else "feiten (toevoegen)"
+        out += [
+            f"## `{lay.name}` — {kind}",
+            "",
+            lay.uitleg,
+            "",
+            "| kolom | soort | verplicht | toelichting |",
+            "|---|---|---|---|",
+        ]
+        for c in lay.columns:
+            soort = c.kind
+            if c.kind == CODE:
+                soort += f" ({c.ldt or ', '.join(c.values)})"
+            out.append(f"| `{c.name}` | {soort} | {'ja' if c.required else ''} | {c.uitleg} |")
+        if lay.reference:
+            out.append(f"\nSleutel: {', '.join(REFERENCE_KEYS[lay.name])}.")
+        out.append("")
+    return "\n".join(out)

@@ -1,9 +1,10 @@
 """Staging: parsed, minimised rows wait in Arrow files until the loader takes them in.
 
-Rows are kept as text columns (DuckDB casts them on insert into the typed store tables) and
-flushed in batches to Arrow IPC stream files, so that memory stays flat however large the
-input is, and so that parsing can run in another process. Staged rows hold pseudonyms only:
-minimisation happens before a row reaches the stage.
+Rows are kept as text (DuckDB casts them on insert into the typed store tables) and flushed
+in batches to Arrow IPC stream files, so that memory stays flat however large the input is,
+and so that parsing can run in another process. Values that are the same for a whole message
+(law, municipality, provider, Dagtekening, message id) are kept once as constants and only
+spread out at flush time. Staged rows hold pseudonyms only: minimisation comes first.
 """
 
 from __future__ import annotations
@@ -17,75 +18,91 @@ import pyarrow.ipc as ipc
 from regiekamer.ingest.findings import Finding
 
 BATCH_ROWS = 50_000
-_LIST_COLUMNS = {"retourcodes"}
+
+
+def _arrow_type(column: str) -> pa.DataType:
+    if column == "retourcodes":
+        return pa.list_(pa.string())
+    if column == "regel":
+        return pa.int64()
+    return pa.string()
+
+
+class StagedTable:
+    """Rows of one store table: per-row columns plus constants, flushed in batches."""
+
+    def __init__(self, path: Path, columns: list[str], constants: dict[str, object]) -> None:
+        self.path = path
+        self.columns = columns
+        self.constants = dict(constants)
+        self.rows: list[list] = []
+        self.count = 0
+        self._writer: ipc.RecordBatchStreamWriter | None = None
+
+    def append(self, values: list) -> None:
+        self.rows.append(values)
+        self.count += 1
+        if len(self.rows) >= BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        n = len(self.rows)
+        if n == 0:
+            return
+        names = self.columns + list(self.constants)
+        if self._writer is None:
+            schema = pa.schema([(c, _arrow_type(c)) for c in names])
+            self._writer = ipc.new_stream(str(self.path), schema)
+        arrays = [
+            pa.array(list(col), type=_arrow_type(c))
+            for c, col in zip(self.columns, zip(*self.rows, strict=True), strict=True)
+        ]
+        arrays += [pa.array([v] * n, type=_arrow_type(c)) for c, v in self.constants.items()]
+        self._writer.write_batch(pa.record_batch(arrays, names=names))
+        self.rows.clear()
+
+    def close(self) -> bool:
+        """Flush and close; True when anything was written."""
+        self.flush()
+        if self._writer is None:
+            return False
+        self._writer.close()
+        return True
 
 
 class Stage:
-    """Collects rows per store table and writes them to ``folder/<table>.arrows``."""
+    """The staged tables of one input file, in ``folder/<tag>.<table>.arrows``."""
 
     def __init__(self, folder: Path, tag: str) -> None:
         self.folder = folder
         self.tag = tag
-        self._columns: dict[str, dict[str, list]] = {}
-        self._writers: dict[str, ipc.RecordBatchStreamWriter] = {}
-        self._schemas: dict[str, pa.Schema] = {}
-        self.rows: dict[str, int] = {}
+        self.tables: dict[str, StagedTable] = {}
 
-    def add(self, table: str, row: dict[str, object]) -> None:
-        cols = self._columns.get(table)
-        if cols is None:
-            cols = self._columns[table] = {name: [] for name in row}
-        for name, values in cols.items():
-            values.append(row.get(name))
-        self.rows[table] = self.rows.get(table, 0) + 1
-        if len(next(iter(cols.values()))) >= BATCH_ROWS:
-            self._flush(table)
+    def table(
+        self, name: str, columns: list[str], constants: dict[str, object] | None = None
+    ) -> StagedTable:
+        """Declare (or get) a staged table with its per-row columns and constants."""
+        if name not in self.tables:
+            path = self.folder / f"{self.tag}.{name}.arrows"
+            self.tables[name] = StagedTable(path, columns, constants or {})
+        return self.tables[name]
 
-    def _flush(self, table: str) -> None:
-        cols = self._columns[table]
-        n = len(next(iter(cols.values())))
-        if n == 0:
-            return
-        if table not in self._schemas:
-            self._schemas[table] = pa.schema(
-                [
-                    (
-                        name,
-                        pa.list_(pa.string())
-                        if name in _LIST_COLUMNS
-                        else pa.int64()
-                        if name == "regel"
-                        else pa.string(),
-                    )
-                    for name in cols
-                ]
-            )
-            path = self.folder / f"{self.tag}.{table}.arrows"
-            self._writers[table] = ipc.new_stream(str(path), self._schemas[table])
-        batch = pa.record_batch(
-            [pa.array(v, type=f.type) for v, f in zip(cols.values(), self._schemas[table])],
-            schema=self._schemas[table],
-        )
-        self._writers[table].write_batch(batch)
-        for values in cols.values():
-            values.clear()
+    def add(self, name: str, row: dict[str, object]) -> None:
+        """Convenience for low-volume rows given as dicts (same keys every time)."""
+        table = self.table(name, list(row))
+        table.append([row.get(c) for c in table.columns])
 
     def close(self) -> dict[str, Path]:
         """Flush what is left; return the staged file of every table that got rows."""
-        for table in self._columns:
-            self._flush(table)
-        for writer in self._writers.values():
-            writer.close()
-        return {t: self.folder / f"{self.tag}.{t}.arrows" for t in self._writers}
+        return {name: t.path for name, t in self.tables.items() if t.close()}
 
     def discard(self) -> None:
-        """Drop everything staged (the whole message was rejected)."""
-        self.close()
-        for path in self.folder.glob(f"{self.tag}.*.arrows"):
-            path.unlink()
-        self._writers.clear()
-        self._columns.clear()
-        self.rows.clear()
+        """Drop everything staged (the whole file was rejected)."""
+        for t in self.tables.values():
+            t.rows.clear()
+            t.close()
+            t.path.unlink(missing_ok=True)
+        self.tables.clear()
 
 
 def read_staged(path: Path) -> pa.RecordBatchReader:

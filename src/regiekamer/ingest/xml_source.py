@@ -12,86 +12,81 @@ from regiekamer.ingest.minimise import client_row
 from regiekamer.ingest.staging import Parsed, Stage
 from regiekamer.privacy.pseudonym import Pseudonymiser
 from regiekamer.standards.messages import MessageType, gemeenten, schema
-from regiekamer.standards.reader import count_records, read_records
+from regiekamer.standards.reader import Header, count_records, read_records
 
-# Store column -> path in the flat record, per store table.
+# Per store table: local name of a leaf inside the record -> store column. Leaf names are
+# unique within one record type, so no paths are needed.
 _OMVANG = {
-    "volume": "Omvang/Volume",
-    "eenheid": "Omvang/Eenheid",
-    "frequentie": "Omvang/Frequentie",
-    "budget_cent": "Budget",
+    "Volume": "volume",
+    "Eenheid": "eenheid",
+    "Frequentie": "frequentie",
+    "Budget": "budget_cent",
 }
+_PRODUCT = {"Categorie": "productcategorie", "Code": "productcode"}
 _PRESTATIE = {
-    "declaratie_nummer": "Context/DeclaratieNummer",
-    "referentie_nummer": "ProductReferentie/ReferentieNummer",
-    "vorig_referentie_nummer": "ProductReferentie/VorigReferentieNummer",
-    "toewijzing_nummer": "ToewijzingNummer",
-    "productcategorie": "ProductCategorie",
-    "productcode": "ProductCode",
-    "begindatum": "ProductPeriode/Begindatum",
-    "einddatum": "ProductPeriode/Einddatum",
-    "geleverd_volume": "GeleverdVolume",
-    "eenheid": "Eenheid",
-    "product_tarief_cent": "ProductTarief",
-    "bedrag_cent": "IngediendBedrag/Bedrag",
-    "debet_credit": "IngediendBedrag/DebetCredit",
+    "ReferentieNummer": "referentie_nummer",
+    "VorigReferentieNummer": "vorig_referentie_nummer",
+    "ToewijzingNummer": "toewijzing_nummer",
+    "ProductCategorie": "productcategorie",
+    "ProductCode": "productcode",
+    "Begindatum": "begindatum",
+    "Einddatum": "einddatum",
+    "GeleverdVolume": "geleverd_volume",
+    "Eenheid": "eenheid",
+    "ProductTarief": "product_tarief_cent",
+    "Bedrag": "bedrag_cent",
+    "DebetCredit": "debet_credit",
 }
 FIELDS: dict[str, dict[str, str]] = {
     "toewijzing": {
-        "toewijzing_nummer": "ToewijzingNummer",
-        "referentie_aanbieder": "ReferentieAanbieder",
-        "productcategorie": "Product/Categorie",
-        "productcode": "Product/Code",
-        "toewijzingsdatum": "Toewijzingsdatum",
-        "ingangsdatum": "Ingangsdatum",
-        "einddatum": "Einddatum",
-        "reden_wijziging": "RedenWijziging",
+        "ToewijzingNummer": "toewijzing_nummer",
+        "ReferentieAanbieder": "referentie_aanbieder",
+        **_PRODUCT,
+        "Toewijzingsdatum": "toewijzingsdatum",
+        "Ingangsdatum": "ingangsdatum",
+        "Einddatum": "einddatum",
+        "RedenWijziging": "reden_wijziging",
         **_OMVANG,
     },
     "levering": {
-        "toewijzing_nummer": "ToewijzingNummer",
-        "productcategorie": "Product/Categorie",
-        "productcode": "Product/Code",
-        "toewijzing_ingangsdatum": "ToewijzingIngangsdatum",
-        "begindatum": "Begindatum",
-        "einddatum": "Einddatum",
-        "reden_beeindiging": "RedenBeeindiging",
-        "status_aanlevering": "StatusAanlevering",
+        "ToewijzingNummer": "toewijzing_nummer",
+        **_PRODUCT,
+        "ToewijzingIngangsdatum": "toewijzing_ingangsdatum",
+        "Begindatum": "begindatum",
+        "Einddatum": "einddatum",
+        "RedenBeeindiging": "reden_beeindiging",
+        "StatusAanlevering": "status_aanlevering",
     },
     "verzoek": {
-        "referentie_aanbieder": "ReferentieAanbieder",
-        "beschikking_nummer": "BeschikkingNummer",
-        "productcategorie": "Product/Categorie",
-        "productcode": "Product/Code",
-        "beschikking_ingangsdatum": "BeschikkingIngangsdatum",
-        "toewijzing_ingangsdatum": "ToewijzingIngangsdatum",
-        "toewijzing_einddatum": "ToewijzingEinddatum",
+        "ReferentieAanbieder": "referentie_aanbieder",
+        "BeschikkingNummer": "beschikking_nummer",
+        **_PRODUCT,
+        "BeschikkingIngangsdatum": "beschikking_ingangsdatum",
+        "ToewijzingIngangsdatum": "toewijzing_ingangsdatum",
+        "ToewijzingEinddatum": "toewijzing_einddatum",
         **_OMVANG,
-        "verwijzer_type": "Verwijzer/Type",
-        "verwijzer_zorgverlenercode": "Verwijzer/ZorgverlenerCode",
+        "Type": "verwijzer_type",
+        "ZorgverlenerCode": "verwijzer_zorgverlenercode",
     },
     "wijzigingsverzoek": {
-        "referentie_aanbieder": "Context/ReferentieAanbieder",
-        "reden_verzoek": "Context/RedenVerzoek",
-        "toewijzing_nummer": "ToewijzingNummer",
-        "productcategorie": "Product/Categorie",
-        "productcode": "Product/Code",
-        "gewenste_ingangsdatum": "GewensteIngangsdatum",
-        "einddatum": "Einddatum",
+        "ToewijzingNummer": "toewijzing_nummer",
+        **_PRODUCT,
+        "GewensteIngangsdatum": "gewenste_ingangsdatum",
+        "Einddatum": "einddatum",
         **_OMVANG,
     },
     "verzoek_antwoord": {
-        "referentie_aanbieder": "ReferentieAanbieder",
-        "verzoek_antwoord": "VerzoekAntwoord",
-        "reden_afwijzing": "RedenAfwijzingVerzoek",
-        "woonplaats_gemeente": "Woonplaatsbeginsel/Gemeente",
+        "ReferentieAanbieder": "referentie_aanbieder",
+        "VerzoekAntwoord": "verzoek_antwoord",
+        "RedenAfwijzingVerzoek": "reden_afwijzing",
+        "Gemeente": "woonplaats_gemeente",
     },
     "prestatie": _PRESTATIE,
-    "declaratie_antwoord": {**_PRESTATIE, "retourcodes": "RetourCodes/RetourCode"},
+    "declaratie_antwoord": {**_PRESTATIE, "RetourCode": "retourcodes"},
     "retourbericht": {
-        "identificatie_retour": "IdentificatieRetour",
-        "dagtekening_retour": "DagtekeningRetour",
-        "retourcodes": "RetourCodes/RetourCode",
+        "IdentificatieRetour": "identificatie_retour",
+        "DagtekeningRetour": "dagtekening_retour",
+        "RetourCode": "retourcodes",
     },
 }
 _WIJZIGING_SOORT = {
@@ -114,106 +109,89 @@ def parse_message(
 ) -> Parsed:
     """Read one message; every record ends staged or rejected with a finding."""
     result = Parsed(path=path, naam=naam, sha256=sha256, soort=mt.soort, wet=mt.wet)
-    table, fields = mt.table, FIELDS[mt.table]
-    base: dict[str, object] = {}
+    fields = FIELDS[mt.table]
+    columns = list(fields.values())
+    has_client = mt.table in _HAS_CLIENT
+    extra = ["client_id"] if has_client else []
+    if mt.table == "wijzigingsverzoek":
+        extra.append("soort")
+    at = {c: i for i, c in enumerate(columns)}
+    table = None
+    bericht_id = None
+    client_id: str | None = None
     gemeente_ok = True
     decl_sum = 0
-    context: dict[str, object] | None = None
+    context: dict[str, object] = {}
     try:
-        for kind, item in read_records(path, mt):
-            if kind == "header":
+        for kind, item in read_records(path, mt, fields):
+            if kind == "record":
+                values, tag = item
+                result.gelezen += 1
+                if not gemeente_ok:
+                    continue  # reported once for the whole message below
+                where = f"{tag} {result.gelezen}"
+                if has_client and client_id is None:
+                    _reject(
+                        result,
+                        F.finding(
+                            "RK-BSN-01",
+                            bestand=naam,
+                            bericht_id=bericht_id,
+                            locatie=where,
+                            veld="Bsn",
+                        ),
+                    )
+                    continue
+                if mt.table == "verzoek_antwoord":
+                    wg = values[at["woonplaats_gemeente"]]
+                    if wg is not None and wg not in gemeenten():
+                        _reject(
+                            result,
+                            F.finding(
+                                "S300",
+                                bestand=naam,
+                                bericht_id=bericht_id,
+                                locatie=where,
+                                veld="Woonplaatsbeginsel/Gemeente",
+                                waarde=wg,
+                                aantal=1,
+                            ),
+                        )
+                        continue
+                elif mt.table == "prestatie":
+                    amount = int(values[at["bedrag_cent"]] or 0)
+                    decl_sum += -amount if values[at["debet_credit"]] == "C" else amount
+                elif "retourcodes" in at and values[at["retourcodes"]] is None:
+                    values[at["retourcodes"]] = []
+                if has_client:
+                    values.append(client_id)
+                if mt.table == "wijzigingsverzoek":
+                    values.append(_WIJZIGING_SOORT[tag])
+                values.append(result.gelezen)
+                table.append(values)
+            elif kind == "client":
+                client = client_row(
+                    pseudonymise, item.get("Bsn"), item.get("Geboortedatum"), item.get("Geslacht")
+                )
+                client_id = client["client_id"] if client else None
+                if client:
+                    stage.add("client", client)
+            elif kind == "context":
+                context = item
+                _context_constants(mt, table, context)
+            else:  # header
                 header = item
+                bericht_id = header.identificatie
                 result.bericht = {
                     "afzender": header.afzender,
                     "ontvanger": header.ontvanger,
                     "identificatie": header.identificatie,
                     "dagtekening": header.dagtekening,
                 }
-                gem, agb = _parties(mt, header.afzender, header.ontvanger)
-                base = {
-                    "wet": mt.wet,
-                    "gemeente": gem,
-                    "aanbieder": agb,
-                    "dagtekening": header.dagtekening,
-                    "bericht_id": header.identificatie,
-                }
-                if mt.table == "retourbericht":
-                    base = {
-                        "wet": mt.wet,
-                        "berichtsoort": mt.soort,
-                        "afzender": header.afzender,
-                        "ontvanger": header.ontvanger,
-                        "dagtekening": header.dagtekening,
-                        "bericht_id": header.identificatie,
-                    }
-                elif mt.table == "declaratie_antwoord":
-                    base["declaratie_identificatie"] = header.extra.get(
-                        "DeclaratieIdentificatie/Identificatie"
-                    )
+                constants = _constants(mt, header)
+                gem = constants.get("gemeente")
                 gemeente_ok = gem is None or gem in gemeenten()
-                continue
-            if kind == "context":
-                context = item
-                continue
-            rec = item
-            result.gelezen += 1
-            where = (
-                f"{mt.record_tags[0] if len(mt.record_tags) == 1 else rec['_soort']} "
-                f"{result.gelezen}"
-            )
-            if not gemeente_ok:
-                continue  # reported once for the whole message below
-            row = dict(base)
-            row["regel"] = result.gelezen
-            for col, p in fields.items():
-                row[col] = rec.get(p)
-            if "retourcodes" in fields:
-                row["retourcodes"] = row["retourcodes"] or []
-            if table == "levering":
-                row["soort"] = "start" if mt.soort.endswith("305") else "stop"
-            elif table == "wijzigingsverzoek":
-                row["soort"] = _WIJZIGING_SOORT[rec["_soort"]]
-            elif table == "verzoek_antwoord":
-                wg = row.get("woonplaats_gemeente")
-                if wg is not None and wg not in gemeenten():
-                    _reject(
-                        result,
-                        F.finding(
-                            "S300",
-                            bestand=naam,
-                            bericht_id=base["bericht_id"],
-                            locatie=where,
-                            veld="Woonplaatsbeginsel/Gemeente",
-                            waarde=wg,
-                            aantal=1,
-                        ),
-                    )
-                    continue
-            if table in _HAS_CLIENT:
-                client = client_row(
-                    pseudonymise,
-                    rec.get("Client/Bsn"),
-                    rec.get("Client/Geboortedatum"),
-                    rec.get("Client/Geslacht"),
-                )
-                if client is None:
-                    _reject(
-                        result,
-                        F.finding(
-                            "RK-BSN-01",
-                            bestand=naam,
-                            bericht_id=base["bericht_id"],
-                            locatie=where,
-                            veld="Bsn",
-                        ),
-                    )
-                    continue
-                row["client_id"] = client["client_id"]
-                stage.add("client", client)
-            if table == "prestatie":
-                amount = int(row["bedrag_cent"] or 0)
-                decl_sum += -amount if row["debet_credit"] == "C" else amount
-            stage.add(table, row)
+                table = stage.table(mt.table, [*columns, *extra, "regel"], constants)
     except (etree.XMLSyntaxError, etree.DocumentInvalid) as exc:
         where, reason = _locate_error(path, mt, exc)
         return _reject_message(result, mt, stage, reason, where)
@@ -221,32 +199,68 @@ def parse_message(
         return _reject_message(result, mt, stage, f"bestand onleesbaar ({exc.strerror})", "bestand")
 
     if not gemeente_ok:
-        gem = base["gemeente"]
         result.findings.append(
             F.finding(
                 "S300",
                 bestand=naam,
-                bericht_id=base["bericht_id"],
+                bericht_id=bericht_id,
                 locatie="Header",
                 veld="Gemeente",
-                waarde=gem,
+                waarde=table.constants["gemeente"],
                 aantal=result.gelezen,
             )
         )
         result.afgewezen = result.gelezen
         stage.discard()
         return result
-    if table == "prestatie" and context is not None:
-        _declaratie(result, base, context, decl_sum, stage)
+    if mt.table == "prestatie" and context:
+        _declaratie(result, table.constants, context, decl_sum, stage)
     result.staged = stage.close()
     return result
 
 
-def _parties(mt: MessageType, afzender: str, ontvanger: str) -> tuple[str | None, str | None]:
-    """(gemeente, aanbieder) from the header; the direction depends on the message type."""
-    if mt.gemeente_is_afzender is None:
-        return None, None
-    return (afzender, ontvanger) if mt.gemeente_is_afzender else (ontvanger, afzender)
+def _constants(mt: MessageType, header: Header) -> dict[str, object]:
+    """What is the same for every record of the message: its header, seen from the store."""
+    if mt.gemeente_is_afzender is None:  # retour messages keep the raw parties
+        return {
+            "wet": mt.wet,
+            "berichtsoort": mt.soort,
+            "afzender": header.afzender,
+            "ontvanger": header.ontvanger,
+            "dagtekening": header.dagtekening,
+            "bericht_id": header.identificatie,
+        }
+    gem, agb = (
+        (header.afzender, header.ontvanger)
+        if mt.gemeente_is_afzender
+        else (header.ontvanger, header.afzender)
+    )
+    out: dict[str, object] = {
+        "wet": mt.wet,
+        "gemeente": gem,
+        "aanbieder": agb,
+        "dagtekening": header.dagtekening,
+        "bericht_id": header.identificatie,
+    }
+    if mt.table == "levering":
+        out["soort"] = "start" if mt.soort.endswith("305") else "stop"
+    elif mt.table == "declaratie_antwoord":
+        out["declaratie_identificatie"] = header.extra.get("DeclaratieIdentificatie/Identificatie")
+        out["declaratie_nummer"] = None
+    elif mt.table == "prestatie":
+        out["declaratie_nummer"] = None
+    elif mt.table == "wijzigingsverzoek":
+        out["referentie_aanbieder"] = out["reden_verzoek"] = None
+    return out
+
+
+def _context_constants(mt: MessageType, table, context: dict[str, object]) -> None:
+    """Fields of the enclosing Declaratie or Verzoek, the same for all its records."""
+    if mt.table in ("prestatie", "declaratie_antwoord"):
+        table.constants["declaratie_nummer"] = context.get("DeclaratieNummer")
+    elif mt.table == "wijzigingsverzoek":
+        table.constants["referentie_aanbieder"] = context.get("ReferentieAanbieder")
+        table.constants["reden_verzoek"] = context.get("RedenVerzoek")
 
 
 def _declaratie(result: Parsed, base: dict, context: dict, decl_sum: int, stage: Stage) -> None:

@@ -84,37 +84,55 @@ def flatten(el: etree._Element, prefix: str = "", out: dict | None = None) -> di
 
 
 def read_records(
-    source: str | IO[bytes], mt: MessageType, *, validate: bool = True
+    source: str | IO[bytes], mt: MessageType, fields: dict[str, str], *, validate: bool = True
 ) -> Iterator[tuple[str, object]]:
-    """Yield ('header', Header), then ('record', dict) for every record element, in order.
+    """Stream a message: its header, its clients and contexts, and one row per record.
 
-    Client context (Bsn, Geboortedatum, Geslacht) is attached to each record as ``Client/...``;
-    the leading fields of the enclosing Declaratie or Verzoek as ``Context/...``. A record of
-    a JW317 also carries ``_soort``: which product list it came from.
+    ``fields`` maps the local name of a leaf inside a record to its position in the row
+    (the leaf names of one record type are unique, so no paths are needed; RetourCode
+    leaves collect into a list). Yields, in document order:
+    ('header', Header); ('client', {Bsn, Geboortedatum, Geslacht}) before the first record of
+    each client; ('context', {...}) with the leading fields of a Declaratie or Verzoek before
+    its first record; ('record', (values, record tag)) for every record.
     """
     q = mt.qname
+    names = list(fields)
+    index = {
+        f"{{{ns}}}{name}": i
+        for ns in (mt.namespace, mt.basis_namespace)
+        for i, name in enumerate(names)
+    }
+    list_at = names.index("RetourCode") if "RetourCode" in names else -1
+    width = len(names)
     record_tags = {q(t) for t in mt.record_tags}
     header_tag, client_tag = q("Header"), q("Client")
     context_tags = {q("Declaratie"), q("DeclaratieAntwoord"), q("Verzoek")}
+    # Only 'end' events, and only for the elements we act on: the fewer events reach Python,
+    # the faster the pass (each record's leaves are then read in one C-level iteration).
     parse = etree.iterparse(
         source,
-        events=("start", "end"),
-        tag=[header_tag, client_tag, *record_tags, *context_tags],
+        events=("end",),
+        tag=[header_tag, client_tag, *record_tags],
         schema=schema(mt.soort) if validate else None,
         huge_tree=True,
         remove_comments=True,
     )
-    client: dict[str, str | None] = {}
-    context: dict[str, object] = {}
     client_el = context_el = None
-    for event, el in parse:
+
+    def row(el: etree._Element) -> list:
+        values: list = [None] * width
+        for e in el.iter():
+            i = index.get(e.tag)
+            if i is None:
+                continue
+            if i == list_at:
+                values[i] = (values[i] or []) + [e.text]
+            else:
+                values[i] = e.text
+        return values
+
+    for _event, el in parse:
         tag = el.tag
-        if event == "start":
-            if tag == client_tag:
-                client, client_el = {}, el
-            elif tag in context_tags:
-                context, context_el = {}, el
-            continue
         if tag == header_tag:
             flat = flatten(el)
             yield (
@@ -127,30 +145,24 @@ def read_records(
                     extra=flat,
                 ),
             )
-            if "Header" in mt.record_tags:
-                yield "record", flat
+            if tag in record_tags:
+                yield "record", (row(el), "Header")
             _release(el)
         elif tag in record_tags:
-            if client_el is not None and not client:
-                client = _client_context(client_el, mt.namespace)
-            if context_el is not None and not context:
-                context = _leading_leaves(context_el)
-            rec = flatten(el)
-            rec["_soort"] = local(tag)
-            for k, v in client.items():
-                rec["Client/" + k] = v
-            for k, v in context.items():
-                rec["Context/" + k] = v
-            yield "record", rec
+            # The client and the enclosing Declaratie/Verzoek precede their records, so their
+            # leading fields are complete when the first record ends.
+            for anc in el.iterancestors(client_tag, *context_tags):
+                if anc.tag == client_tag:
+                    if anc is not client_el:
+                        client_el = anc
+                        yield "client", _client_context(anc, mt.basis_namespace)
+                elif anc is not context_el:
+                    context_el = anc
+                    yield "context", _leading_leaves(anc)
+            yield "record", (row(el), local(tag))
             _release(el)
-        elif tag == client_tag:
-            client_el = None
+        else:  # a Client is done
             _release(el)
-        elif tag in context_tags:
-            if not context:
-                context = _leading_leaves(el)
-            yield "context", context
-            context_el = None
 
 
 def _leading_leaves(el: etree._Element) -> dict[str, object]:
@@ -169,7 +181,7 @@ def _leading_leaves(el: etree._Element) -> dict[str, object]:
     return out
 
 
-def _client_context(client_el: etree._Element, ns: str) -> dict[str, str | None]:
+def _client_context(client_el: etree._Element, basis: str) -> dict[str, str | None]:
     """The client fields that precede the records inside a Client element."""
     out: dict[str, str | None] = {}
     for child in client_el:
@@ -177,16 +189,10 @@ def _client_context(client_el: etree._Element, ns: str) -> dict[str, str | None]
         if name == "Bsn":
             out["Bsn"] = child.text
         elif name == "Geboortedatum":
-            out["Geboortedatum"] = child.findtext(f"{{{_basis(ns)}}}Datum")
-            out["DatumGebruik"] = child.findtext(f"{{{_basis(ns)}}}DatumGebruik")
+            out["Geboortedatum"] = child.findtext(f"{{{basis}}}Datum")
         elif name == "Geslacht":
             out["Geslacht"] = child.text
     return out
-
-
-def _basis(ns: str) -> str:
-    std = "ijw" if "/ijw/" in ns else "iwmo"
-    return f"http://www.istandaarden.nl/{std}/3_2/basisschema/schema"
 
 
 def _release(el: etree._Element) -> None:

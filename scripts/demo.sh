@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# The main job on a fresh machine: install, then run the demo on the embedded default store.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+exec .venv/bin/regiekamer demo "$@"

@@ -1,0 +1,2 @@
+def generate_national(*a, **k):
+    raise NotImplementedError
