@@ -20,13 +20,27 @@ from regiekamer.settings import Settings
 
 # (file, records read, accepted, rejected) for every sample message.
 SAMPLES = [
-    ("ijw/JW301.xml", 2, 2, 0), ("ijw/JW302.xml", 1, 1, 0), ("ijw/JW305.xml", 2, 2, 0),
-    ("ijw/JW306.xml", 1, 1, 0), ("ijw/JW307.xml", 2, 2, 0), ("ijw/JW308.xml", 1, 1, 0),
-    ("ijw/JW315.xml", 2, 0, 2), ("ijw/JW316.xml", 1, 1, 0), ("ijw/JW317.xml", 2, 2, 0),
-    ("ijw/JW318.xml", 1, 0, 1), ("ijw/JW319.xml", 1, 1, 0), ("ijw/JW320.xml", 1, 1, 0),
-    ("ijw/JW323.xml", 5, 5, 0), ("ijw/JW325.xml", 3, 3, 0), ("iwmo/WMO301.xml", 1, 1, 0),
-    ("iwmo/WMO305.xml", 2, 2, 0), ("iwmo/WMO307.xml", 2, 2, 0), ("iwmo/WMO315.xml", 2, 2, 0),
-    ("iwmo/WMO317.xml", 3, 3, 0), ("iwmo/WMO319.xml", 1, 1, 0), ("iwmo/WMO323.xml", 4, 4, 0),
+    ("ijw/JW301.xml", 2, 2, 0),
+    ("ijw/JW302.xml", 1, 1, 0),
+    ("ijw/JW305.xml", 2, 2, 0),
+    ("ijw/JW306.xml", 1, 1, 0),
+    ("ijw/JW307.xml", 2, 2, 0),
+    ("ijw/JW308.xml", 1, 1, 0),
+    ("ijw/JW315.xml", 2, 0, 2),
+    ("ijw/JW316.xml", 1, 1, 0),
+    ("ijw/JW317.xml", 2, 2, 0),
+    ("ijw/JW318.xml", 1, 0, 1),
+    ("ijw/JW319.xml", 1, 1, 0),
+    ("ijw/JW320.xml", 1, 1, 0),
+    ("ijw/JW323.xml", 5, 5, 0),
+    ("ijw/JW325.xml", 3, 3, 0),
+    ("iwmo/WMO301.xml", 1, 1, 0),
+    ("iwmo/WMO305.xml", 2, 2, 0),
+    ("iwmo/WMO307.xml", 2, 2, 0),
+    ("iwmo/WMO315.xml", 2, 2, 0),
+    ("iwmo/WMO317.xml", 3, 3, 0),
+    ("iwmo/WMO319.xml", 1, 1, 0),
+    ("iwmo/WMO323.xml", 4, 4, 0),
 ]
 NS_BASIS = "http://www.istandaarden.nl/ijw/3_2/basisschema/schema"
 
@@ -60,8 +74,9 @@ def test_invalid_samples_give_coded_findings(kamer: Regiekamer, samples: Path) -
     assert "RetourCode" in found["JW318.xml"]["melding"]
 
 
-def _jw305(samples: Path, out: Path, ident: str, dag: str, status: str, begin: str = "2026-04-03"
-           ) -> Path:
+def _jw305(
+    samples: Path, out: Path, ident: str, dag: str, status: str, begin: str = "2026-04-03"
+) -> Path:
     """The sample JW305 with one StartProduct, a new id, Dagtekening and StatusAanlevering."""
     tree = etree.parse(str(samples / "ijw/JW305.xml"))
     root = tree.getroot()
@@ -76,8 +91,9 @@ def _jw305(samples: Path, out: Path, ident: str, dag: str, status: str, begin: s
     return out
 
 
-def test_status_aanlevering_new_change_delete(kamer: Regiekamer, samples: Path,
-                                              tmp_path: Path) -> None:
+def test_status_aanlevering_new_change_delete(
+    kamer: Regiekamer, samples: Path, tmp_path: Path
+) -> None:
     count = "SELECT count(*) FROM levering"
     kamer.ingest([_jw305(samples, tmp_path / "a.xml", "1001", "2026-04-10", "1")])
     assert _one(kamer, count) == 1
@@ -95,8 +111,9 @@ def test_status_aanlevering_new_change_delete(kamer: Regiekamer, samples: Path,
     assert kamer.findings()[-1]["code"] == "RK-STATUS-01"
 
 
-def test_messages_apply_in_dagtekening_order_not_file_order(kamer: Regiekamer, samples: Path,
-                                                           tmp_path: Path) -> None:
+def test_messages_apply_in_dagtekening_order_not_file_order(
+    kamer: Regiekamer, samples: Path, tmp_path: Path
+) -> None:
     # 'a' deletes what 'z' creates; 'z' has the earlier Dagtekening, so it goes first.
     delete = _jw305(samples, tmp_path / "a_delete.xml", "2002", "2026-05-01", "3")
     create = _jw305(samples, tmp_path / "z_create.xml", "2001", "2026-04-20", "1")
@@ -106,11 +123,13 @@ def test_messages_apply_in_dagtekening_order_not_file_order(kamer: Regiekamer, s
     assert _one(kamer, "SELECT count(*) FROM levering") == 0
 
 
-def test_same_message_id_with_other_content_is_rejected(kamer: Regiekamer, samples: Path,
-                                                        tmp_path: Path) -> None:
+def test_same_message_id_with_other_content_is_rejected(
+    kamer: Regiekamer, samples: Path, tmp_path: Path
+) -> None:
     kamer.ingest([_jw305(samples, tmp_path / "a.xml", "3001", "2026-04-10", "1")])
-    r = kamer.ingest([_jw305(samples, tmp_path / "b.xml", "3001", "2026-04-10", "1",
-                             begin="2026-04-05")])
+    r = kamer.ingest(
+        [_jw305(samples, tmp_path / "b.xml", "3001", "2026-04-10", "1", begin="2026-04-05")]
+    )
     assert (r.files[0].gelezen, r.files[0].afgewezen) == (1, 1)
     assert kamer.findings()[-1]["code"] == "9056"
     assert _one(kamer, "SELECT count(*) FROM levering") == 1
@@ -148,39 +167,109 @@ def test_latest_allocation_version_wins(kamer: Regiekamer, samples: Path, tmp_pa
 
 
 TOEWIJZING_ROWS = [
-    ["wet", "gemeente", "aanbieder", "bsn", "geboortedatum", "dagtekening", "ToewijzingNummer",
-     "productcategorie", "productcode", "toewijzingsdatum", "ingangsdatum", "einddatum",
-     "volume", "eenheid", "frequentie"],
-    ["jeugd", "384", "42420001", "999900006", "14-02-2010", "2025-01-06", "T1", "45", "45A03",
-     "2025-01-06", "2025-01-13", "", "4", "4", "2"],
-    ["Jeugd", "0384", "42420001", "999900018", "2011-03-01", "2025-01-06", "T2", "43", "43A01",
-     "2025-01-06", "2025-02-30", "", "1", "14", "4"],
-    ["wmo", "9999", "4242A", "123456789", "2011-03-01", "2025-01-06", "T3", "99", "X",
-     "2025-01-06", "2025-01-06", "", "-1", "04", "2"],
+    [
+        "wet",
+        "gemeente",
+        "aanbieder",
+        "bsn",
+        "geboortedatum",
+        "dagtekening",
+        "ToewijzingNummer",
+        "productcategorie",
+        "productcode",
+        "toewijzingsdatum",
+        "ingangsdatum",
+        "einddatum",
+        "volume",
+        "eenheid",
+        "frequentie",
+    ],
+    [
+        "jeugd",
+        "384",
+        "42420001",
+        "999900006",
+        "14-02-2010",
+        "2025-01-06",
+        "T1",
+        "45",
+        "45A03",
+        "2025-01-06",
+        "2025-01-13",
+        "",
+        "4",
+        "4",
+        "2",
+    ],
+    [
+        "Jeugd",
+        "0384",
+        "42420001",
+        "999900018",
+        "2011-03-01",
+        "2025-01-06",
+        "T2",
+        "43",
+        "43A01",
+        "2025-01-06",
+        "2025-02-30",
+        "",
+        "1",
+        "14",
+        "4",
+    ],
+    [
+        "wmo",
+        "9999",
+        "4242A",
+        "123456789",
+        "2011-03-01",
+        "2025-01-06",
+        "T3",
+        "99",
+        "X",
+        "2025-01-06",
+        "2025-01-06",
+        "",
+        "-1",
+        "04",
+        "2",
+    ],
 ]
 
 
-def _write_csv(path: Path, rows: list[list[str]], delimiter: str = ";",
-               encoding: str = "utf-8-sig") -> Path:
+def _write_csv(
+    path: Path, rows: list[list[str]], delimiter: str = ";", encoding: str = "utf-8-sig"
+) -> Path:
     with path.open("w", newline="", encoding=encoding) as fh:
         csv.writer(fh, delimiter=delimiter).writerows(rows)
     return path
 
 
-def test_csv_table_rows_are_validated_with_codes_and_locations(kamer: Regiekamer,
-                                                               tmp_path: Path) -> None:
+def test_csv_table_rows_are_validated_with_codes_and_locations(
+    kamer: Regiekamer, tmp_path: Path
+) -> None:
     r = kamer.ingest([_write_csv(tmp_path / "toewijzingen.csv", TOEWIJZING_ROWS)])
     o = r.files[0]
     assert (o.soort, o.gelezen, o.geaccepteerd, o.afgewezen) == ("tabel:toewijzing", 3, 1, 2)
     found = {(f["locatie"], f["veld"], f["code"]) for f in kamer.findings()}
     assert ("rij 3", "ingangsdatum", "RK-TABEL-03") in found
-    assert {("rij 4", "gemeente", "S300"), ("rij 4", "aanbieder", "RK-TABEL-03"),
-            ("rij 4", "bsn", "RK-BSN-01"), ("rij 4", "productcategorie", "RK-TABEL-04"),
-            ("rij 4", "volume", "RK-TABEL-03")} <= found
+    assert {
+        ("rij 4", "gemeente", "S300"),
+        ("rij 4", "aanbieder", "RK-TABEL-03"),
+        ("rij 4", "bsn", "RK-BSN-01"),
+        ("rij 4", "productcategorie", "RK-TABEL-04"),
+        ("rij 4", "volume", "RK-TABEL-03"),
+    } <= found
     # Excel's lost leading zeros are restored; the Dutch date is understood.
-    row = duckdb.connect(str(kamer.store), read_only=True).execute(
-        "SELECT gemeente, eenheid, CAST(c.geboortemaand AS VARCHAR) FROM toewijzing "
-        "JOIN client c USING (client_id)").fetchone()
+    row = (
+        duckdb.connect(str(kamer.store), read_only=True)
+        .execute(
+            "SELECT gemeente, eenheid, CAST(c.geboortemaand AS VARCHAR) FROM toewijzing "
+            "JOIN client c USING (client_id)"
+        )
+        .fetchone()
+    )
     assert row == ("0384", "04", "2010-02-01")
 
 
@@ -190,8 +279,9 @@ def test_xlsx_parquet_and_csv_give_the_same_store_rows(tmp_path: Path) -> None:
     for r in rows:
         wb.active.append(r)
     wb.save(tmp_path / "t.xlsx")
-    pq.write_table(pa.table({k: [v] for k, v in zip(rows[0], rows[1], strict=True)}),
-                   tmp_path / "t.parquet")
+    pq.write_table(
+        pa.table({k: [v] for k, v in zip(rows[0], rows[1], strict=True)}), tmp_path / "t.parquet"
+    )
     _write_csv(tmp_path / "t.csv", rows, delimiter=",", encoding="cp1252")
     results = []
     for name in ("t.xlsx", "t.parquet", "t.csv"):
@@ -207,8 +297,14 @@ def test_xlsx_parquet_and_csv_give_the_same_store_rows(tmp_path: Path) -> None:
 def test_reference_tables_upsert_by_key(kamer: Regiekamer, tmp_path: Path) -> None:
     header = ["gemeentecode", "jaar", "inwoners_0_17", "inwoners_totaal"]
     kamer.ingest([_write_csv(tmp_path / "p1.csv", [header, ["0384", "2025", "5000", "28000"]])])
-    kamer.ingest([_write_csv(tmp_path / "p2.csv", [header, ["0384", "2025", "5100", "28100"],
-                                                   ["0363", "2025", "150000", "930000"]])])
+    kamer.ingest(
+        [
+            _write_csv(
+                tmp_path / "p2.csv",
+                [header, ["0384", "2025", "5100", "28100"], ["0363", "2025", "150000", "930000"]],
+            )
+        ]
+    )
     assert _one(kamer, "SELECT count(*) FROM populatie") == 2
     assert _one(kamer, "SELECT inwoners_0_17 FROM populatie WHERE gemeentecode='0384'") == 5100
 
@@ -222,8 +318,14 @@ def test_unknown_layout_names_the_expected_columns(kamer: Regiekamer, tmp_path: 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {"REGIEKAMER_KEY": "cli-key", "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "regiekamer", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "regiekamer", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_cli_exit_codes_and_json(tmp_path: Path, samples: Path) -> None:
@@ -238,8 +340,15 @@ def test_cli_exit_codes_and_json(tmp_path: Path, samples: Path) -> None:
     assert _cli("ingest", "--strict", str(tmp_path / "bad.xml"), cwd=tmp_path).returncode == 1
     out = _cli("findings", "--format", "json", cwd=tmp_path)
     rows = json.loads(out.stdout)
-    assert rows and set(rows[0]) == {"code", "ernst", "melding", "bestand", "bericht_id",
-                                     "locatie", "veld"}
+    assert rows and set(rows[0]) == {
+        "code",
+        "ernst",
+        "melding",
+        "bestand",
+        "bericht_id",
+        "locatie",
+        "veld",
+    }
     cat = json.loads(_cli("findings", "--catalogue", "--format", "json", cwd=tmp_path).stdout)
     assert {r["code"] for r in rows} <= {r["code"] for r in cat}
     xlsx = _cli("findings", "--format", "xlsx", "--out", "b.xlsx", cwd=tmp_path)

@@ -69,15 +69,22 @@ class Regiekamer:
         self,
         paths: list[Path],
         *,
-        on_file: Callable[[Outcome, int], None] | None = None,
+        on_file: Callable[[Outcome], None] | None = None,
         on_plan: Callable[[int, int], None] | None = None,
+        on_bytes: Callable[[int], None] | None = None,
     ) -> pipeline.Report:
         """Read files and folders into the store; see ingest/pipeline.py."""
         key = load_key(self.settings)
         con = self._connect()
         try:
             return pipeline.run(
-                con, paths, key, workers=self.settings.workers, on_file=on_file, on_plan=on_plan
+                con,
+                paths,
+                key,
+                workers=self.settings.workers,
+                on_file=on_file,
+                on_plan=on_plan,
+                on_bytes=on_bytes,
             )
         finally:
             con.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 import sys
 import time
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -44,7 +44,7 @@ StoreOpt = typer.Option(
 )
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     xlsx = "xlsx"
@@ -93,15 +93,17 @@ def ingest(
         def on_plan(n_files: int, n_bytes: int) -> None:
             progress.update(task, total=max(n_bytes, 1))
 
-        def on_file(o: Outcome, size: int) -> None:
+        def on_bytes(parsed: int) -> None:
+            progress.update(task, completed=parsed)
+
+        def on_file(o: Outcome) -> None:
             nonlocal shown
-            progress.advance(task, size)
             notable = o.status == "ingelezen" and (o.afgewezen or o.bevindingen)
             if fmt != "json" and (verbose or notable or shown < 20):
                 shown += 1
                 progress.console.print(_file_line(o))
 
-        report = kamer.ingest(paths, on_file=on_file, on_plan=on_plan)
+        report = kamer.ingest(paths, on_file=on_file, on_plan=on_plan, on_bytes=on_bytes)
     totals = report.totals
     if fmt == "json":
         print(to_json({"bestanden": [vars(o) for o in report.files], "totaal": totals}))
@@ -256,7 +258,6 @@ def demo(
     seed: int = typer.Option(1, "--seed"),
 ) -> None:
     """Genereer een kleine regio, maak een store, lees alles in en toon wat erin staat."""
-    from regiekamer.synth import generate_region
 
     started = time.perf_counter()
     base = workdir
@@ -271,16 +272,16 @@ def demo(
     ):
         stale.unlink(missing_ok=True)
     console.rule("[bold]1. Synthetische regio genereren")
-    generate.callback(out=data, gemeenten=3, clients=clients, years=2, seed=seed, national=False)  # type: ignore[misc]
+    generate(out=data, gemeenten=3, clients=clients, years=2, seed=seed, national=False)
     console.rule("[bold]2. Store aanmaken")
-    init.callback(store=store)  # type: ignore[misc]
+    init(store=store)
     console.rule("[bold]3. Inlezen")
-    ingest.callback(paths=[data], store=store, strict=False, verbose=False, fmt="table")  # type: ignore[misc]
+    ingest(paths=[data], store=store, strict=False, verbose=False, fmt="table")
     console.rule("[bold]4. Wat staat er in de store")
-    status.callback(store=store, fmt="table")  # type: ignore[misc]
+    status(store=store, fmt="table")
     console.print(
-        f"Klaar in {time.perf_counter() - started:.1f} s. Store: {store}"
-        + ("" if keep else " (tijdelijke map)")
+        f"Klaar in {time.perf_counter() - started:.1f} s. Verder kijken: "
+        f"regiekamer status --store {store}  |  regiekamer findings --store {store}"
     )
 
 

@@ -9,8 +9,10 @@ Reference tables load first. A file already in the store (same sha256) is not pa
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -21,7 +23,7 @@ import duckdb
 
 from regiekamer.errors import IngestError
 from regiekamer.ingest import findings as F
-from regiekamer.ingest.load import Outcome, already_loaded, load
+from regiekamer.ingest.load import Outcome, already_loaded, load_batch, next_bestand_id
 from regiekamer.ingest.staging import Parsed, Stage
 from regiekamer.ingest.table_source import TABLE_SUFFIXES, parse_table
 from regiekamer.ingest.xml_source import parse_message
@@ -98,50 +100,117 @@ def run(
     key: bytes,
     *,
     workers: int = 2,
-    on_file: Callable[[Outcome, int], None] | None = None,
+    on_file: Callable[[Outcome], None] | None = None,
     on_plan: Callable[[int, int], None] | None = None,
+    on_bytes: Callable[[int], None] | None = None,
 ) -> Report:
-    """Ingest files into the store behind ``con``; callbacks drive a progress bar."""
+    """Ingest files into the store behind ``con``, as ONE transaction.
+
+    Callbacks drive a progress bar: ``on_plan(files, bytes)`` once for the new files,
+    ``on_bytes(parsed)`` several times a second with the bytes parsed so far (also from inside
+    one large file), ``on_file(outcome)`` for each file once it is loaded or known already.
+    """
     files = expand(paths)
     report = Report()
     jobs: list[_Job] = []
-    for f in files:
-        sha = sha256_of(f)
-        known = already_loaded(con, sha)
-        if known:
-            report.files.append(Outcome(f.name, "-", "al ingelezen", *known, 0))
+    seen: set[str] = set()
+    shas = [sha256_of(f) for f in files]
+    loaded = already_loaded(con, shas)
+    for f, sha in zip(files, shas, strict=True):
+        known = loaded.get(sha)
+        if known or sha in seen:  # the same bytes twice in one ingest count once
+            outcome = Outcome(f.name, "-", "al ingelezen", *(known or (0, 0, 0)), 0)
+            report.files.append(outcome)
             if on_file:
-                on_file(report.files[-1], f.stat().st_size)
+                on_file(outcome)
             continue
+        seen.add(sha)
         jobs.append(_Job(str(f), f.name, sha, f.stat().st_size, _order(f)))
     jobs.sort(key=lambda j: j.order)
     if on_plan:
         on_plan(len(jobs), sum(j.size for j in jobs))
     received_at = datetime.now()
-    with tempfile.TemporaryDirectory(prefix="regiekamer-stage-") as tmp:
-        os.chmod(tmp, 0o700)
-        for job, parsed in _parse_all(jobs, key, Path(tmp), workers):
-            outcome = load(con, parsed, received_at)
-            for path in parsed.staged.values():
-                path.unlink(missing_ok=True)
-            report.files.append(outcome)
-            if on_file:
-                on_file(outcome, job.size)
+    ctx = multiprocessing.get_context("spawn")  # no fork of a threaded process
+    counter = ctx.Value("q", 0)
+    done = threading.Event()
+    poller = threading.Thread(target=_poll, args=(counter, done, on_bytes), daemon=True)
+    poller.start()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        with tempfile.TemporaryDirectory(prefix="regiekamer-stage-") as tmp:
+            os.chmod(tmp, 0o700)
+            next_id = next_bestand_id(con)
+            parsed = (p for _job, p in _parse_all(jobs, key, Path(tmp), workers, counter, ctx))
+            for batch, stream in _batches(parsed):
+                outcomes = load_batch(con, batch, next_id, received_at, stream=stream)
+                next_id += len(batch)
+                for p in batch:
+                    for path in p.staged.values():
+                        path.unlink(missing_ok=True)
+                for outcome in outcomes:
+                    report.files.append(outcome)
+                    if on_file:
+                        on_file(outcome)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        done.set()
+        poller.join()
     return report
 
 
+# A batch ends at this many files or staged bytes; a file above the byte limit is streamed alone.
+_BATCH_FILES = 500
+_BATCH_BYTES = 64 * 1024 * 1024
+
+
+def _batches(parsed: Iterator[Parsed]) -> Iterator[tuple[list[Parsed], bool]]:
+    """Group parsed files for set-wise loading, keeping their order."""
+    batch: list[Parsed] = []
+    size = 0
+    for p in parsed:
+        staged = sum(path.stat().st_size for path in p.staged.values())
+        if staged > _BATCH_BYTES:
+            if batch:
+                yield batch, False
+                batch, size = [], 0
+            yield [p], True
+            continue
+        batch.append(p)
+        size += staged
+        if len(batch) >= _BATCH_FILES or size >= _BATCH_BYTES:
+            yield batch, False
+            batch, size = [], 0
+    if batch:
+        yield batch, False
+
+
+def _poll(counter, done: threading.Event, on_bytes: Callable[[int], None] | None) -> None:
+    """Report parsed bytes a few times a second until the ingest is done."""
+    while on_bytes is not None:
+        on_bytes(counter.value)
+        if done.wait(0.2):
+            on_bytes(counter.value)
+            return
+
+
 def _parse_all(
-    jobs: list[_Job], key: bytes, stage_dir: Path, workers: int
+    jobs: list[_Job], key: bytes, stage_dir: Path, workers: int, counter, ctx
 ) -> Iterator[tuple[_Job, Parsed]]:
     """Parse jobs in order; in worker processes when there is enough work for them."""
     total = sum(j.size for j in jobs)
     if workers <= 1 or len(jobs) < 2 or total < _PARALLEL_MIN_BYTES:
         pseudonymise = Pseudonymiser(key)
         for i, job in enumerate(jobs):
-            yield job, parse_file(job.path, job.naam, job.sha256, pseudonymise, stage_dir, i)
+            yield (
+                job,
+                parse_file(job.path, job.naam, job.sha256, pseudonymise, stage_dir, i, counter),
+            )
         return
     with ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(key,)
+        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(key, counter)
     ) as pool:
         # map() keeps the order; chunks amortise the inter-process cost of small files.
         results = pool.map(
@@ -149,34 +218,86 @@ def _parse_all(
             [(j.path, j.naam, j.sha256, str(stage_dir), i) for i, j in enumerate(jobs)],
             chunksize=max(1, min(32, len(jobs) // (workers * 8))),
         )
-        yield from zip(jobs, results)
+        yield from zip(jobs, results, strict=True)
 
 
-_worker_pseudonymise: Pseudonymiser | None = None
+_worker: dict[str, object] = {}
 
 
-def _init_worker(key: bytes) -> None:
-    global _worker_pseudonymise
-    _worker_pseudonymise = Pseudonymiser(key)
+def _init_worker(key: bytes, counter) -> None:
+    _worker["pseudonymise"] = Pseudonymiser(key)
+    _worker["counter"] = counter
 
 
 def _parse_in_worker(args: tuple) -> Parsed:
     path, naam, sha, stage_dir, i = args
-    return parse_file(path, naam, sha, _worker_pseudonymise, Path(stage_dir), i)
+    return parse_file(
+        path, naam, sha, _worker["pseudonymise"], Path(stage_dir), i, _worker["counter"]
+    )
+
+
+class _CountingFile:
+    """A binary file that adds the bytes read to a shared counter (for the progress bar)."""
+
+    def __init__(self, path: str, counter) -> None:
+        self._fh = open(path, "rb")  # noqa: SIM115 - closed by parse_file
+        self._counter = counter
+        self.read_bytes = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._fh.read(size)
+        self.read_bytes += len(data)
+        if self._counter is not None:
+            with self._counter.get_lock():
+                self._counter.value += len(data)
+        return data
+
+    def close(self) -> None:
+        self._fh.close()
 
 
 def parse_file(
-    path: str, naam: str, sha256: str, pseudonymise: Pseudonymiser, stage_dir: Path, index: int
+    path: str,
+    naam: str,
+    sha256: str,
+    pseudonymise: Pseudonymiser,
+    stage_dir: Path,
+    index: int,
+    counter=None,
 ) -> Parsed:
-    """Parse one file of any supported kind; never raises for bad content."""
+    """Parse one file of any supported kind; never raises, whatever the content."""
     stage = Stage(stage_dir, f"f{index}")
-    suffix = Path(path).suffix.lower()
-    if suffix in TABLE_SUFFIXES:
-        return parse_table(path, naam, sha256, pseudonymise, stage)
-    mt, _ident, _dagt = sniff(path)
-    if mt is None:
-        return _unknown(path, naam, sha256)
-    return parse_message(path, naam, sha256, mt, pseudonymise, stage)
+    size = Path(path).stat().st_size
+    source = None
+    try:
+        if Path(path).suffix.lower() in TABLE_SUFFIXES:
+            return parse_table(path, naam, sha256, pseudonymise, stage)
+        mt, _ident, _dagt = sniff(path)
+        if mt is None:
+            return _unknown(path, naam, sha256)
+        source = _CountingFile(path, counter)
+        return parse_message(path, naam, sha256, mt, pseudonymise, stage, source)
+    except Exception as exc:  # a bug must not stop the other files: reject this one, loudly
+        stage.discard()
+        result = Parsed(
+            path=path, naam=naam, sha256=sha256, soort="onbekend", gelezen=1, afgewezen=1
+        )
+        result.findings.append(
+            F.finding(
+                "RK-BESTAND-02",
+                bestand=naam,
+                locatie="bestand",
+                reden=f"interne fout {type(exc).__name__}: {exc}",
+            )
+        )
+        return result
+    finally:
+        done = source.read_bytes if source else 0
+        if source:
+            source.close()
+        if counter is not None and size > done:
+            with counter.get_lock():
+                counter.value += size - done
 
 
 def _unknown(path: str, naam: str, sha256: str) -> Parsed:

@@ -308,5 +308,5 @@ def _parquet_rows(path: str) -> Iterator[list[str]]:
     yield list(names)
     for batch in pf.iter_batches(batch_size=50_000):
         cols = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-        for values in zip(*cols):
+        for values in zip(*cols, strict=True):
             yield [_cell(v) for v in values]

@@ -105,9 +105,18 @@ _HAS_CLIENT = {
 
 
 def parse_message(
-    path: str, naam: str, sha256: str, mt: MessageType, pseudonymise: Pseudonymiser, stage: Stage
+    path: str,
+    naam: str,
+    sha256: str,
+    mt: MessageType,
+    pseudonymise: Pseudonymiser,
+    stage: Stage,
+    source: object | None = None,
 ) -> Parsed:
-    """Read one message; every record ends staged or rejected with a finding."""
+    """Read one message (from ``source``, a binary file object, else from ``path``).
+
+    Every record ends staged or rejected with a finding.
+    """
     result = Parsed(path=path, naam=naam, sha256=sha256, soort=mt.soort, wet=mt.wet)
     fields = FIELDS[mt.table]
     columns = list(fields.values())
@@ -123,7 +132,7 @@ def parse_message(
     decl_sum = 0
     context: dict[str, object] = {}
     try:
-        for kind, item in read_records(path, mt, fields):
+        for kind, item in read_records(source or path, mt, fields):
             if kind == "record":
                 values, tag = item
                 result.gelezen += 1
@@ -352,11 +361,9 @@ def _locate_error(path: str, mt: MessageType, exc: Exception) -> tuple[str, str]
     if tree is not None and line:
         where = "Header"
         tags = {mt.qname(t) for t in mt.record_tags if t != "Header"}
-        n = 0
-        for el in tree.iter(*tags) if tags else ():
+        for n, el in enumerate(tree.iter(*tags) if tags else (), start=1):
             if el.sourceline > line:
                 break
-            n += 1
             where = f"{etree.QName(el).localname} {n}"
     if line:
         where += f", regel {line}"

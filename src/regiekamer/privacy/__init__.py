@@ -1,1 +1,1 @@
-"""Privacy by construction: pseudonyms, redaction (and later scope, disclosure control, access log)."""
+"""Privacy by construction: pseudonyms and redaction (later: scope, disclosure, access log)."""

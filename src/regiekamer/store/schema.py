@@ -145,7 +145,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         try:
             if v == 1:
                 con.execute(
-                    "CREATE TABLE schema_versie (versie INTEGER PRIMARY KEY, toegepast_op TIMESTAMP)"
+                    "CREATE TABLE schema_versie (versie INTEGER PRIMARY KEY, "
+                    "toegepast_op TIMESTAMP)"
                 )
             for stmt in MIGRATIONS[v]:
                 con.execute(stmt)
