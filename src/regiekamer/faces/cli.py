@@ -35,6 +35,8 @@ app = typer.Typer(
     help="regiekamer: de gezamenlijke regiekamer van het sociaal domein.",
     no_args_is_help=True,
     add_completion=False,
+    # A traceback must never print local variables: they may hold a BSN being read.
+    pretty_exceptions_show_locals=False,
 )
 console = Console()
 err = Console(stderr=True)
@@ -310,3 +312,6 @@ def main() -> None:
     except RegiekamerError as exc:
         err.print(f"[red]Fout:[/red] {exc}")
         sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("[yellow]Afgebroken.[/yellow] Een onderbroken ingest laat de store ongewijzigd.")
+        sys.exit(130)

@@ -32,6 +32,7 @@ class Column:
     ldt: str | None = None  # code list in the basisschema XSD
     values: tuple[str, ...] = ()  # or a fixed set of values
     uitleg: str = ""
+    bounds: tuple[int, int] | None = None  # for whole numbers that the store keeps narrower
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ def normalise_header(name: str) -> str:
 
 
 C = Column
+YEARS = (1900, 2200)
 _FACT_COMMON = (
     C("wet", WET, True, uitleg="jeugd of wmo"),
     C("gemeente", GEMEENTE, True, uitleg="de gemeente die toewijst (CBS-code, 4 cijfers)"),
@@ -216,7 +218,7 @@ LAYOUTS: dict[str, Layout] = {
             "populatie",
             (
                 C("gemeentecode", GEMEENTE, True),
-                C("jaar", INT, True),
+                C("jaar", INT, True, bounds=YEARS),
                 C("inwoners_0_17", INT, True),
                 C("inwoners_totaal", INT, True),
             ),
@@ -236,7 +238,7 @@ LAYOUTS: dict[str, Layout] = {
             (
                 C("wet", WET, True),
                 C("productcode", TEXT, True),
-                C("jaar", INT, True),
+                C("jaar", INT, True, bounds=YEARS),
                 C("productcategorie", CODE, True, ldt="LDT_ProductCategorie"),
                 C("omschrijving", TEXT),
                 C("eenheid", CODE, ldt="LDT_Eenheid"),
@@ -251,7 +253,7 @@ LAYOUTS: dict[str, Layout] = {
             (
                 C("gemeentecode", GEMEENTE, True),
                 C("wet", WET, True),
-                C("jaar", INT, True),
+                C("jaar", INT, True, bounds=YEARS),
                 C("budget_cent", CENT, True),
             ),
             "Budget per gemeente, wet en jaar.",

@@ -167,9 +167,9 @@ def _register(
         return undo_stream
     tables = []
     for f in members:
-        t = read_staged(f.parsed.staged[table]).read_all()
+        t = read_staged(f.parsed.staged[table]).read_all()  # small: at most a few batches
         tables.append(t.append_column("bestand_id", pa.array([f.bestand_id] * len(t), pa.int64())))
-    con.register("staged", pa.concat_tables(tables, promote_options="default"))
+    con.register("staged", pa.concat_tables(tables, promote_options="default").combine_chunks())
     return lambda: con.unregister("staged")
 
 

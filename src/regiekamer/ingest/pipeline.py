@@ -24,7 +24,7 @@ import duckdb
 from regiekamer.errors import IngestError
 from regiekamer.ingest import findings as F
 from regiekamer.ingest.load import Outcome, already_loaded, load_batch, next_bestand_id
-from regiekamer.ingest.staging import Parsed, Stage
+from regiekamer.ingest.staging import Parsed, Stage, drop_staged, staged_bytes
 from regiekamer.ingest.table_source import TABLE_SUFFIXES, parse_table
 from regiekamer.ingest.xml_source import parse_message
 from regiekamer.privacy.pseudonym import Pseudonymiser
@@ -145,8 +145,8 @@ def run(
                 outcomes = load_batch(con, batch, next_id, received_at, stream=stream)
                 next_id += len(batch)
                 for p in batch:
-                    for path in p.staged.values():
-                        path.unlink(missing_ok=True)
+                    for staged in p.staged.values():
+                        drop_staged(staged)
                 for outcome in outcomes:
                     report.files.append(outcome)
                     if on_file:
@@ -171,7 +171,7 @@ def _batches(parsed: Iterator[Parsed]) -> Iterator[tuple[list[Parsed], bool]]:
     batch: list[Parsed] = []
     size = 0
     for p in parsed:
-        staged = sum(path.stat().st_size for path in p.staged.values())
+        staged = sum(staged_bytes(s) for s in p.staged.values())
         if staged > _BATCH_BYTES:
             if batch:
                 yield batch, False

@@ -18,6 +18,8 @@ import pyarrow.ipc as ipc
 from regiekamer.ingest.findings import Finding
 
 BATCH_ROWS = 50_000
+# Staged rows of one table: in memory (small, at most one batch) or an Arrow IPC stream file.
+Staged = pa.Table | Path
 
 
 def _arrow_type(column: str) -> pa.DataType:
@@ -45,29 +47,32 @@ class StagedTable:
         if len(self.rows) >= BATCH_ROWS:
             self.flush()
 
-    def flush(self) -> None:
+    def _batch(self) -> pa.RecordBatch:
         n = len(self.rows)
-        if n == 0:
-            return
         names = self.columns + list(self.constants)
-        if self._writer is None:
-            schema = pa.schema([(c, _arrow_type(c)) for c in names])
-            self._writer = ipc.new_stream(str(self.path), schema)
         arrays = [
-            pa.array(list(col), type=_arrow_type(c))
+            pa.array(col, type=_arrow_type(c))
             for c, col in zip(self.columns, zip(*self.rows, strict=True), strict=True)
         ]
         arrays += [pa.array([v] * n, type=_arrow_type(c)) for c, v in self.constants.items()]
-        self._writer.write_batch(pa.record_batch(arrays, names=names))
         self.rows.clear()
+        return pa.record_batch(arrays, names=names)
 
-    def close(self) -> bool:
-        """Flush and close; True when anything was written."""
-        self.flush()
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        batch = self._batch()
         if self._writer is None:
-            return False
+            self._writer = ipc.new_stream(str(self.path), batch.schema)
+        self._writer.write_batch(batch)
+
+    def close(self) -> Staged | None:
+        """Finish: a small table stays in memory, a large one is the file it was flushed to."""
+        if self._writer is None:
+            return pa.Table.from_batches([self._batch()]) if self.rows else None
+        self.flush()
         self._writer.close()
-        return True
+        return self.path
 
 
 class Stage:
@@ -92,9 +97,10 @@ class Stage:
         table = self.table(name, list(row))
         table.append([row.get(c) for c in table.columns])
 
-    def close(self) -> dict[str, Path]:
-        """Flush what is left; return the staged file of every table that got rows."""
-        return {name: t.path for name, t in self.tables.items() if t.close()}
+    def close(self) -> dict[str, Staged]:
+        """Finish every table that got rows: in memory when small, else its file."""
+        out = {name: t.close() for name, t in self.tables.items()}
+        return {name: staged for name, staged in out.items() if staged is not None}
 
     def discard(self) -> None:
         """Drop everything staged (the whole file was rejected)."""
@@ -105,9 +111,20 @@ class Stage:
         self.tables.clear()
 
 
-def read_staged(path: Path) -> pa.RecordBatchReader:
-    """A streaming reader over a staged file (DuckDB scans it batch by batch)."""
-    return ipc.open_stream(pa.memory_map(str(path)))
+def read_staged(staged: Staged) -> pa.RecordBatchReader:
+    """A streaming reader over staged rows (DuckDB scans a file batch by batch)."""
+    if isinstance(staged, pa.Table):
+        return staged.to_reader()
+    return ipc.open_stream(pa.memory_map(str(staged)))
+
+
+def staged_bytes(staged: Staged) -> int:
+    return staged.nbytes if isinstance(staged, pa.Table) else Path(staged).stat().st_size
+
+
+def drop_staged(staged: Staged) -> None:
+    if not isinstance(staged, pa.Table):
+        Path(staged).unlink(missing_ok=True)
 
 
 @dataclass
@@ -123,5 +140,5 @@ class Parsed:
     gelezen: int = 0
     afgewezen: int = 0
     findings: list[Finding] = field(default_factory=list)
-    staged: dict[str, Path] = field(default_factory=dict)
+    staged: dict[str, Staged] = field(default_factory=dict)
     reference: bool = False  # a reference table: upsert instead of append

@@ -181,6 +181,12 @@ def _check(
         if re.fullmatch(r"-?\d{1,19}", text) and abs(int(text)) <= _MAX_INT:
             if kind == L.INT and int(text) < 0:
                 return None, ("RK-TABEL-03", {"waarde": shown, "soort": "niet-negatief getal"})
+            if col.bounds and not col.bounds[0] <= int(text) <= col.bounds[1]:
+                low, high = col.bounds
+                return None, (
+                    "RK-TABEL-03",
+                    {"waarde": shown, "soort": f"getal van {low} t/m {high}"},
+                )
             return str(int(text)), None
         soort = "bedrag in hele eurocenten" if kind == L.CENT else "geheel getal"
         return None, ("RK-TABEL-03", {"waarde": shown, "soort": soort})

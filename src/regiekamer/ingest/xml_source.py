@@ -339,7 +339,7 @@ _LOCATE_MAX_BYTES = 64 * 1024 * 1024
 
 
 def _locate_error(path: str, mt: MessageType, exc: Exception) -> tuple[str, str]:
-    """Where a message breaks: record and line, and the first error in plain words.
+    """Where a message breaks (record or client, and line) and the first error in plain words.
 
     Streaming validation reports schema errors without a line, so a file of moderate size is
     validated once more as a whole tree, which gives the first error with its line number.
@@ -357,14 +357,31 @@ def _locate_error(path: str, mt: MessageType, exc: Exception) -> tuple[str, str]
             line, msg, tree = syntax.lineno, str(syntax), None
     msg = re.sub(r"\{http://www\.istandaarden\.nl/[^}]*\}", "", msg)
     msg = re.sub(r"\s*\(<string>, line \d+\)|\s*\(line \d+\)", "", msg).rstrip(". ")
-    where = "bericht"
-    if tree is not None and line:
-        where = "Header"
-        tags = {mt.qname(t) for t in mt.record_tags if t != "Header"}
-        for n, el in enumerate(tree.iter(*tags) if tags else (), start=1):
-            if el.sourceline > line:
-                break
-            where = f"{etree.QName(el).localname} {n}"
+    if re.match(r"Element '(\w+:)?Bsn'", msg):
+        # The schema quotes the wrong value; for a BSN that value must not be repeated.
+        msg = "Element 'Bsn': geen BSN van 9 cijfers (de waarde wordt niet getoond)"
+    where = _element_at(tree, mt, line) if tree is not None and line else "bericht"
     if line:
         where += f", regel {line}"
     return where, msg[:300]
+
+
+def _element_at(tree: etree._ElementTree, mt: MessageType, line: int) -> str:
+    """'Prestatie 3', 'Client 2' or 'Header': the unit of the message that holds ``line``."""
+    target = None
+    for el in tree.iter():
+        if isinstance(el.tag, str):
+            if el.sourceline and el.sourceline > line:
+                break
+            target = el
+    units = {mt.qname(t) for t in mt.record_tags} | {mt.qname("Client"), mt.qname("Header")}
+    node = target
+    while node is not None and node.tag not in units:
+        node = node.getparent()
+    if node is None:
+        return "bericht"
+    name = etree.QName(node).localname
+    if name == "Header":
+        return name
+    number = next(n for n, el in enumerate(tree.iter(node.tag), start=1) if el is node)
+    return f"{name} {number}"

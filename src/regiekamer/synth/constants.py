@@ -92,9 +92,9 @@ TEMP_REASON = "20"
 
 # Waiting time request (or toewijzing) -> start of care. Treeknorm (Zorgverzekeraars/GGZ
 # "Treeknormen"): 4 weeks to intake + 10 weeks to treatment = 14 weeks (98 days). Reported
-# regional medians are 5-7 weeks with a long tail: lognormal, median 42 days, sigma 0.65
-# (p90 ~ 96 days), plus 8 % from a slow tail (x2.5) so that ~10-15 % exceed 98 days.
-WACHTTIJD_MEDIAAN_DAGEN = 42
+# regional medians are 5-7 weeks with a long tail: lognormal, median 45 days, sigma 0.65
+# (p90 ~ 100 days), plus 8 % from a slow tail (x2.5) so that ~10-15 % exceed 98 days.
+WACHTTIJD_MEDIAAN_DAGEN = 45
 WACHTTIJD_SIGMA = 0.65
 WACHTTIJD_STAART_KANS = 0.08
 WACHTTIJD_STAART_FACTOR = 2.5
@@ -123,7 +123,7 @@ FOUT_0611_KANS = 0.008  # tariff differs from the product/contract tariff
 AANBIEDERS_MIN, AANBIEDERS_MAX = 20, 60
 INKOOPMODEL = {"open_house": 0.45, "concurrentie": 0.35, "partner": 0.20}
 UITVOERINGSVARIANT = {"inspanningsgericht": 0.60, "outputgericht": 0.32, "taakgericht": 0.08}
-# Budgets: a municipality budgets its expected spend within about +-12 %; some overspend.
+# Budgets: a municipality budgets its invoiced spend within about +-12 %; some overspend.
 BUDGET_FACTOR_RANGE = (0.86, 1.12)
 
 # Age mix. CBS 84134NED: jeugdhulp peaks at 12-17; ~6 % is verlengde jeugdhulp (18-22).

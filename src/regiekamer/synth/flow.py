@@ -145,6 +145,9 @@ class Simulator:
     def episode(self, c: Client, gem: str, arrival: date, verwijzer: str | None) -> Episode:
         r, wet = self.r, c.wet
         prods = self.products[wet]
+        if wet == "jeugd" and (arrival - c.geboortedatum).days < 4 * 365:
+            # Toddlers get ambulant help, crisis care or a foster/residential place, no ggz.
+            prods = [p for p in prods if p.cat in ("43", "44", "45", "46")]
         prod = r.choices(prods, weights=[p.gewicht for p in prods])[0]
         provs = [p for p in self.ref.providers if prod.cat in p.cats.get(wet, ())]
         prov = r.choices(provs, weights=[p.weight for p in provs])[0]
@@ -168,9 +171,19 @@ class Simulator:
         if r.random() < K.TOEWIJZING_BUDGET_KANS:
             budget = min(99_999_999, _expected_cost(prod, volume, planned, toew.year))
         ep = Episode(
-            c, gem, prov, prod, verwijzer, request, toew if toew <= self.w1 else None, einde,
-            self.nummer, volume, budget, f"R{prov.agb}{self.ref_seq:07d}",
-        )  # fmt: skip
+            c,
+            gem,
+            prov,
+            prod,
+            verwijzer,
+            request,
+            toew if toew <= self.w1 else None,
+            einde,
+            self.nummer,
+            volume,
+            budget,
+            f"R{prov.agb}{self.ref_seq:07d}",
+        )
         self.episodes.append(ep)
         if request is not None:
             self.emit(request, "315", ep, "verzoek", {})

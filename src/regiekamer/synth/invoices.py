@@ -77,19 +77,26 @@ def build(r: random.Random, episodes: list[Episode], w0: date, w1: date, n_years
                     continue
                 seq += 1
                 line = {
-                    "ref": f"{agb}{seq:08d}", "nummer": ep.nummer, "cat": ep.product.cat,
-                    "code": ep.product.code, "begin": pb, "eind": pe, "volume": vol,
-                    "eenheid": ep.product.eenheid, "tarief": tarief, "bedrag": vol * tarief,
-                    "dc": "D", "allowed": allowed,
-                }  # fmt: skip
+                    "ref": f"{agb}{seq:08d}",
+                    "nummer": ep.nummer,
+                    "cat": ep.product.cat,
+                    "code": ep.product.code,
+                    "begin": pb,
+                    "eind": pe,
+                    "volume": vol,
+                    "eenheid": ep.product.eenheid,
+                    "tarief": tarief,
+                    "bedrag": vol * tarief,
+                    "dc": "D",
+                    "allowed": allowed,
+                }
                 key = (agb, ep.gemeente, wet, ms)
                 buckets.setdefault(key, {}).setdefault(ep.client.bsn, []).append(line)
                 inv.spend[(ep.gemeente, wet, pb.year)] += line["bedrag"]
-    nummer = ncorr = 0
+    ncorr = 0
     fake = 900_000_000
-    for (agb, gem, wet, ms), clients in buckets.items():
+    for nummer, ((agb, gem, wet, ms), clients) in enumerate(buckets.items(), start=1):
         me = date(ms.year, ms.month, monthrange(ms.year, ms.month)[1])
-        nummer += 1
         dagt = add_working_days(me, r.randint(3, 15))
         soort = "JW323" if wet == "jeugd" else "WMO323"
         data = {"nummer": f"D{nummer:08d}", "begin": ms, "eind": me, "clients": clients}
@@ -142,9 +149,14 @@ def _correction(r: random.Random, orig: Msg, credits: dict[str, list[dict]], num
             if r.random() < 0.5:
                 vol = max(1, line["volume"] - r.randint(1, 3))
                 out.append(
-                    dict(line, ref=line["ref"] + "K", vorig=line["ref"], volume=vol,
-                         bedrag=vol * line["tarief"])
-                )  # fmt: skip
+                    dict(
+                        line,
+                        ref=line["ref"] + "K",
+                        vorig=line["ref"],
+                        volume=vol,
+                        bedrag=vol * line["tarief"],
+                    )
+                )
     dagt = add_working_days(orig.dagt + timedelta(days=r.randint(20, 60)), 0)
     data = dict(orig.data, nummer=nummer, clients=clients, correctie=True)
     msg = Msg(dagt, orig.soort, orig.afzender, orig.ontvanger, "declaratie", data)
@@ -165,5 +177,10 @@ def _correction(r: random.Random, orig: Msg, credits: dict[str, list[dict]], num
 
 
 def _fault(soort: str, msg: Msg, line: dict, code: str) -> dict:
-    return {"soort": soort, "msg": msg, "referentie_nummer": line["ref"], "verwacht_code": code,
-            "toewijzing_nummer": str(line["nummer"])}  # fmt: skip
+    return {
+        "soort": soort,
+        "msg": msg,
+        "referentie_nummer": line["ref"],
+        "verwacht_code": code,
+        "toewijzing_nummer": str(line["nummer"]),
+    }

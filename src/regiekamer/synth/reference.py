@@ -66,11 +66,18 @@ def products() -> list[Product]:
                 factor = K.PRODUCT_VARIANT_TARIFF[v]
                 out.append(
                     Product(
-                        wet, f"{cat}{letter}{v + 1:02d}", cat,
-                        f"{oms}{['', ', specialistisch', ', intensief'][v]}", eenh, freq, vol,
-                        round(tarief * factor), duur, gewicht * (0.5, 0.3, 0.2)[v],
+                        wet,
+                        f"{cat}{letter}{v + 1:02d}",
+                        cat,
+                        f"{oms}{['', ', specialistisch', ', intensief'][v]}",
+                        eenh,
+                        freq,
+                        vol,
+                        round(tarief * factor),
+                        duur,
+                        gewicht * (0.5, 0.3, 0.2)[v],
                     )
-                )  # fmt: skip
+                )
     return out
 
 
@@ -96,14 +103,16 @@ def population(
     w = rng.lognormal(0, 0.6, size=len(gemeenten))
     share = rng.uniform(*K.YOUTH_SHARE_RANGE, size=len(gemeenten))
     totals = youth_needed * w / w.sum() / share
-    totals = np.clip(
-        totals * rng.uniform(0.9, 1.1, len(gemeenten)), K.POP_TOTAL_MIN, K.POP_TOTAL_MAX
-    )
+    totals = totals * rng.uniform(0.9, 1.1, len(gemeenten))
+    # Few clients need fewer inhabitants than the smallest municipality: spread them above it.
+    small = totals < K.POP_TOTAL_MIN
+    totals[small] = K.POP_TOTAL_MIN * rng.uniform(1.0, 2.5, int(small.sum()))
+    totals = np.minimum(totals, K.POP_TOTAL_MAX)
     out = {}
     for g, t0, s in zip(gemeenten, totals, share, strict=True):
         for i, y in enumerate(years):
             t = t0 * (1 + K.POP_GROWTH_PER_YEAR) ** i
-            out[(g["gemeentecode"], y)] = (round(t * (s - 0.001 * i)), round(t))
+            out[(g["gemeentecode"], y)] = (round(t * s), round(t))
     return out
 
 
@@ -175,24 +184,30 @@ def write_reference(
         "product",
         [
             {
-                "wet": p.wet, "productcode": p.code, "jaar": y, "productcategorie": p.cat,
-                "omschrijving": p.omschrijving, "eenheid": p.eenheid, "tarief_cent": p.tarief(y),
+                "wet": p.wet,
+                "productcode": p.code,
+                "jaar": y,
+                "productcategorie": p.cat,
+                "omschrijving": p.omschrijving,
+                "eenheid": p.eenheid,
+                "tarief_cent": p.tarief(y),
             }
             for p in ref.products
             for y in ref.years
         ],
-    )  # fmt: skip
-    # Budgets: expected spend (invoices + lump sums) times a factor per municipality and law;
-    # the first municipality is always set to overspend so that the dashboard has a red cell.
+    )
+    # Budgets: the invoiced spend (what regiekamer measures as uitgaven) times a factor per
+    # municipality and law; the first municipality always overspends, so the dashboard has a
+    # red cell. Lump sums of taakgerichte contracts are not invoiced: they are the contract's
+    # plafond_cent, and are left out of the budget basis.
     budget_rows = []
     codes = [g["gemeentecode"] for g in ref.gemeenten]
     for wet in ("jeugd", "wmo"):
         factors = rng.uniform(*K.BUDGET_FACTOR_RANGE, size=len(codes))
-        factors[0] = min(factors[0], 0.9)
+        factors[0] = min(factors[0], 0.92)
         for g, f in zip(codes, factors, strict=True):
             for y in ref.years[1:]:
                 cost = spend.get((g, wet, y), 0)
-                cost += sum(v for (_, gg, w), v in lump.items() if gg == g and w == wet)
                 budget_rows.append(
                     {"gemeentecode": g, "wet": wet, "jaar": y, "budget_cent": round(cost * f)}
                 )
@@ -210,11 +225,17 @@ def write_reference(
                     plafond = None if rng.random() < 0.5 else int(rng.integers(50, 400)) * 1_000_000
                 contracts.append(
                     {
-                        "contract_id": cid, "agb_code": p.agb, "gemeentecode": g, "wet": wet,
-                        "inkoopmodel": p.inkoopmodel[wet], "uitvoeringsvariant": p.variant[wet],
+                        "contract_id": cid,
+                        "agb_code": p.agb,
+                        "gemeentecode": g,
+                        "wet": wet,
+                        "inkoopmodel": p.inkoopmodel[wet],
+                        "uitvoeringsvariant": p.variant[wet],
                         "begindatum": f"{first}-01-01",
-                        "einddatum": None if p.inkoopmodel[wet] == "open_house" else f"{last}-12-31",
+                        "einddatum": None
+                        if p.inkoopmodel[wet] == "open_house"
+                        else f"{last}-12-31",
                         "plafond_cent": plafond,
                     }
-                )  # fmt: skip
+                )
     write_csv(folder / "contract.csv", "contract", contracts)

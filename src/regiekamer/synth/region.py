@@ -58,8 +58,9 @@ def generate_region(
         products(),
         all_years,
     )
-    n_prov = int(np.clip(round(15 + clients / 150 + rng.integers(0, 6)), K.AANBIEDERS_MIN,
-                         K.AANBIEDERS_MAX))  # fmt: skip
+    n_prov = int(
+        np.clip(round(15 + clients / 150 + rng.integers(0, 6)), K.AANBIEDERS_MIN, K.AANBIEDERS_MAX)
+    )
     ref.providers = make_providers(rng, n_prov, ref.products)
 
     sim = Simulator(r, ref, w0, w1)
@@ -106,14 +107,16 @@ def generate_region(
         "jeugdregio": gem_rows[0]["jeugdregio"],
         "gemeenten": [g["gemeentecode"] for g in gem_rows],
         "clienten": clients,
-        "clienten_per_wet": dict(Counter(c.wet for c in {id(e.client): e.client for e in sim.episodes}.values())),
+        "clienten_per_wet": dict(
+            Counter(c.wet for c in {id(e.client): e.client for e in sim.episodes}.values())
+        ),
         "aanbieders": len(ref.providers),
         "toewijzingen_per_wet": dict(per_wet),
         "berichten": dict(sorted(Counter(m.soort for m in msgs).items())),
-        "bestanden": len(msgs) + 6,  # messages plus the six reference CSVs
+        "bestanden": len(msgs) + 7,  # messages, six reference CSVs, fouten.json
         "prestaties": inv.lines,
         "fouten": dict(sorted(Counter(f["verwacht_code"] for f in fouten).items())),
-    }  # fmt: skip
+    }
 
 
 def _path(m: Msg, taken: set[str]) -> str:
@@ -134,44 +137,72 @@ def render(m: Msg) -> str:
     d = m.data
     if m.kind == "declaratie":
         dagt = m.dagt.isoformat()
-        xml = X.declaratie(head, d["nummer"], d["begin"].isoformat(), d["eind"].isoformat(),
-                           dagt, _iso_clients(d["clients"]))  # fmt: skip
+        xml = X.declaratie(
+            head,
+            d["nummer"],
+            d["begin"].isoformat(),
+            d["eind"].isoformat(),
+            dagt,
+            _iso_clients(d["clients"]),
+        )
     elif m.kind == "antwoord":
         decl = d["decl"]
-        xml = X.antwoord(head, decl.ident, decl.dagt.isoformat(), decl.data["nummer"],
-                         _iso_clients(decl.data["clients"]), d["codes"])  # fmt: skip
+        xml = X.antwoord(
+            head,
+            decl.ident,
+            decl.dagt.isoformat(),
+            decl.data["nummer"],
+            _iso_clients(decl.data["clients"]),
+            d["codes"],
+        )
     else:
         ep: Episode = d["ep"]
-        c = X.ClientData(d.get("bsn", ep.client.bsn), ep.client.geboortedatum.isoformat(),
-                         ep.client.geslacht)  # fmt: skip
+        c = X.ClientData(
+            d.get("bsn", ep.client.bsn), ep.client.geboortedatum.isoformat(), ep.client.geslacht
+        )
         p = ep.product
         if m.kind == "verzoek":
             zvl = {"02": ep.nummer % 40, "05": ep.nummer % 15}.get(ep.verwijzer)
             v = {
-                "referentie": ep.referentie, "cat": p.cat, "code": p.code,
-                "ingangsdatum": ep.request.isoformat(), "einddatum": ep.einde.isoformat(),
-                "volume": ep.volume, "eenheid": p.eenheid, "frequentie": p.frequentie,
+                "referentie": ep.referentie,
+                "cat": p.cat,
+                "code": p.code,
+                "ingangsdatum": ep.request.isoformat(),
+                "einddatum": ep.einde.isoformat(),
+                "volume": ep.volume,
+                "eenheid": p.eenheid,
+                "frequentie": p.frequentie,
                 "verwijzer": ep.verwijzer,
-                "zorgverlener": None if zvl is None else f"{'01' if ep.verwijzer == '02' else '03'}"
-                f"{(ep.nummer * 7919) % 10**6:06d}",
-            }  # fmt: skip
+                "zorgverlener": None
+                if zvl is None
+                else f"{'01' if ep.verwijzer == '02' else '03'}{(ep.nummer * 7919) % 10**6:06d}",
+            }
             xml = X.verzoek(head, c, v, m.soort.startswith("JW"))
         elif m.kind == "toewijzing":
             t = {
-                "nummer": ep.nummer, "referentie": ep.referentie if ep.request else None,
-                "cat": p.cat, "code": p.code, "toewijzingsdatum": ep.toew.isoformat(),
+                "nummer": ep.nummer,
+                "referentie": ep.referentie if ep.request else None,
+                "cat": p.cat,
+                "code": p.code,
+                "toewijzingsdatum": ep.toew.isoformat(),
                 "tijd": f"{8 + ep.nummer % 9:02d}:{ep.nummer * 7 % 60:02d}:00",
-                "ingangsdatum": ep.toew.isoformat(), "einddatum": ep.einde.isoformat(),
-                "volume": ep.volume, "eenheid": p.eenheid, "frequentie": p.frequentie,
+                "ingangsdatum": ep.toew.isoformat(),
+                "einddatum": ep.einde.isoformat(),
+                "volume": ep.volume,
+                "eenheid": p.eenheid,
+                "frequentie": p.frequentie,
                 "budget": ep.budget,
-            }  # fmt: skip
+            }
             xml = X.toewijzing(head, c, t)
         else:
             s = {
-                "nummer": ep.nummer, "cat": p.cat, "code": p.code,
+                "nummer": ep.nummer,
+                "cat": p.cat,
+                "code": p.code,
                 "toewijzing_ingangsdatum": ep.toew.isoformat(),
-                "begindatum": d["begindatum"].isoformat(), "status": d["status"],
-            }  # fmt: skip
+                "begindatum": d["begindatum"].isoformat(),
+                "status": d["status"],
+            }
             if m.kind == "stop":
                 s |= {"einddatum": d["einddatum"].isoformat(), "reden": d["reden"]}
             xml = X.startstop(head, c, s, m.kind == "stop")
@@ -197,8 +228,15 @@ def _planted_messages(
     new: list[Msg] = []
 
     def add(base: Msg, soort: str, code: str, ident: str | None = None, **changes) -> Msg:
-        m = Msg(base.dagt, base.soort, base.afzender, base.ontvanger, base.kind,
-                dict(base.data), client=base.client)  # fmt: skip
+        m = Msg(
+            base.dagt,
+            base.soort,
+            base.afzender,
+            base.ontvanger,
+            base.kind,
+            dict(base.data),
+            client=base.client,
+        )
         for key, v in changes.items():
             if key in ("dagt", "ontvanger", "afzender"):
                 setattr(m, key, v)
@@ -209,8 +247,15 @@ def _planted_messages(
             ident = f"{counters[(m.afzender, m.soort)]:08d}"
         m.ident = ident
         ep: Episode = m.data["ep"]
-        faults.append({"soort": soort, "msg": m, "toewijzing_nummer": str(ep.nummer),
-                       "verwacht_code": code, "bericht_identificatie": ident})  # fmt: skip
+        faults.append(
+            {
+                "soort": soort,
+                "msg": m,
+                "toewijzing_nummer": str(ep.nummer),
+                "verwacht_code": code,
+                "bericht_identificatie": ident,
+            }
+        )
         new.append(m)
         return m
 
@@ -232,10 +277,21 @@ def _planted_messages(
         add(v, "onbekende_gemeente", "S300", ontvanger="9999")
     if s := choose("start"):
         ep = s.data["ep"]
-        add(s, "verwijderen_zonder_origineel", "9063", status="3",
-            begindatum=ep.toew - timedelta(days=30), dagt=add_working_days(s.dagt, 2))  # fmt: skip
+        add(
+            s,
+            "verwijderen_zonder_origineel",
+            "9063",
+            status="3",
+            begindatum=ep.toew - timedelta(days=30),
+            dagt=add_working_days(s.dagt, 2),
+        )
     if s := choose("start"):
-        add(s, "identificatie_dubbel", "9056", ident=s.ident,
+        add(
+            s,
+            "identificatie_dubbel",
+            "9056",
+            ident=s.ident,
             begindatum=s.data["begindatum"] + timedelta(days=1),
-            dagt=add_working_days(s.dagt, 5))  # fmt: skip
+            dagt=add_working_days(s.dagt, 5),
+        )
     return new

@@ -10,12 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 BERICHTCODE = {
-    "JW301": "436", "JW305": "438", "JW307": "440", "JW315": "446", "JW323": "490",
-    "JW325": "491", "WMO301": "414", "WMO305": "418", "WMO307": "420", "WMO315": "444",
+    "JW301": "436",
+    "JW305": "438",
+    "JW307": "440",
+    "JW315": "446",
+    "JW323": "490",
+    "JW325": "491",
+    "WMO301": "414",
+    "WMO305": "418",
+    "WMO307": "420",
+    "WMO315": "444",
     "WMO323": "484",
-}  # fmt: skip
-XSDVERSIE = "<XsdVersie><b:BasisschemaXsdVersie>1.0.0</b:BasisschemaXsdVersie>" \
-    "<b:BerichtXsdVersie>1.0.0</b:BerichtXsdVersie></XsdVersie>"  # fmt: skip
+}
+XSDVERSIE = (
+    "<XsdVersie><b:BasisschemaXsdVersie>1.0.0</b:BasisschemaXsdVersie>"
+    "<b:BerichtXsdVersie>1.0.0</b:BerichtXsdVersie></XsdVersie>"
+)
 
 
 def namespaces(soort: str) -> tuple[str, str]:
@@ -86,7 +96,7 @@ def toewijzing(head: str, c: ClientData, t: dict) -> str:
         f"<Toewijzingstijd>{t['tijd']}</Toewijzingstijd><Ingangsdatum>{t['ingangsdatum']}"
         f"</Ingangsdatum>{einde}{_omvang(t['volume'], t['eenheid'], t['frequentie'])}{budget}"
         f"</ToegewezenProduct></ToegewezenProducten>\n</Client>\n</Bericht>\n"
-    )  # fmt: skip
+    )
 
 
 def verzoek(head: str, c: ClientData, v: dict, jeugd: bool) -> str:
@@ -107,7 +117,7 @@ def verzoek(head: str, c: ClientData, v: dict, jeugd: bool) -> str:
         f"</ToewijzingIngangsdatum>{einde}{_omvang(v['volume'], v['eenheid'], v['frequentie'])}"
         f"<Verwijzer><b:Type>{v['verwijzer']}</b:Type>{zvl}</Verwijzer>"
         f"</AangevraagdProduct></AangevraagdeProducten>\n</Client>\n</Bericht>\n"
-    )  # fmt: skip
+    )
 
 
 def startstop(head: str, c: ClientData, s: dict, stop: bool) -> str:
