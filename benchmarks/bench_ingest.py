@@ -75,8 +75,10 @@ def main() -> None:
     bare_rate, ing_rate = n_bare / t_bare, n_ing / t_ing
     print(f"{len(files)} JW323-bestanden, {size:.0f} MiB, {n_bare:,} prestaties")
     print(f"bare iterparse (1 proces):   {t_bare:7.1f} s  {bare_rate:10,.0f} prestaties/s")
-    print(f"ingest ({args.workers} werkers, end-to-end): {t_ing:7.1f} s  {ing_rate:10,.0f} "
-          f"prestaties/s")
+    print(
+        f"ingest ({args.workers} werkers, end-to-end): {t_ing:7.1f} s  {ing_rate:10,.0f} "
+        f"prestaties/s"
+    )
     print(f"verhouding ingest/bare: {ing_rate / bare_rate:.2f}x  (doel >= 0.50x)")
 
 
