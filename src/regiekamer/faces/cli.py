@@ -278,7 +278,14 @@ def demo(
     console.rule("[bold]2. Store aanmaken")
     init(store=store)
     console.rule("[bold]3. Inlezen")
-    ingest(paths=[data], store=store, strict=False, verbose=False, fmt="table")
+    # The region folder also holds fouten.json (the planted faults), which is no input.
+    ingest(
+        paths=[data / "referentie", data / "berichten"],
+        store=store,
+        strict=False,
+        verbose=False,
+        fmt="table",
+    )
     console.rule("[bold]4. Wat staat er in de store")
     status(store=store, fmt="table")
     console.print(
