@@ -125,6 +125,13 @@ def parse_message(
     if mt.table == "wijzigingsverzoek":
         extra.append("soort")
     at = {c: i for i, c in enumerate(columns)}
+    # Per-record work is the hot path of a large file: decide what applies once, up front.
+    is_prestatie = mt.table == "prestatie"
+    is_antwoord = mt.table == "verzoek_antwoord"
+    is_wijziging = mt.table == "wijzigingsverzoek"
+    at_bedrag, at_dc = at.get("bedrag_cent"), at.get("debet_credit")
+    at_codes = at.get("retourcodes")
+    append = None
     table = None
     bericht_id = None
     client_id: str | None = None
@@ -138,7 +145,6 @@ def parse_message(
                 result.gelezen += 1
                 if not gemeente_ok:
                     continue  # reported once for the whole message below
-                where = f"{tag} {result.gelezen}"
                 if has_client and client_id is None:
                     _reject(
                         result,
@@ -146,12 +152,15 @@ def parse_message(
                             "RK-BSN-01",
                             bestand=naam,
                             bericht_id=bericht_id,
-                            locatie=where,
+                            locatie=f"{tag} {result.gelezen}",
                             veld="Bsn",
                         ),
                     )
                     continue
-                if mt.table == "verzoek_antwoord":
+                if is_prestatie:
+                    amount = int(values[at_bedrag] or 0)
+                    decl_sum += -amount if values[at_dc] == "C" else amount
+                elif is_antwoord:
                     wg = values[at["woonplaats_gemeente"]]
                     if wg is not None and wg not in gemeenten():
                         _reject(
@@ -160,24 +169,21 @@ def parse_message(
                                 "S300",
                                 bestand=naam,
                                 bericht_id=bericht_id,
-                                locatie=where,
+                                locatie=f"{tag} {result.gelezen}",
                                 veld="Woonplaatsbeginsel/Gemeente",
                                 waarde=wg,
                                 aantal=1,
                             ),
                         )
                         continue
-                elif mt.table == "prestatie":
-                    amount = int(values[at["bedrag_cent"]] or 0)
-                    decl_sum += -amount if values[at["debet_credit"]] == "C" else amount
-                elif "retourcodes" in at and values[at["retourcodes"]] is None:
-                    values[at["retourcodes"]] = []
+                elif at_codes is not None and values[at_codes] is None:
+                    values[at_codes] = []
                 if has_client:
                     values.append(client_id)
-                if mt.table == "wijzigingsverzoek":
+                if is_wijziging:
                     values.append(_WIJZIGING_SOORT[tag])
                 values.append(result.gelezen)
-                table.append(values)
+                append(values)
             elif kind == "client":
                 client = client_row(
                     pseudonymise, item.get("Bsn"), item.get("Geboortedatum"), item.get("Geslacht")
@@ -201,6 +207,7 @@ def parse_message(
                 gem = constants.get("gemeente")
                 gemeente_ok = gem is None or gem in gemeenten()
                 table = stage.table(mt.table, [*columns, *extra, "regel"], constants)
+                append = table.append
     except (etree.XMLSyntaxError, etree.DocumentInvalid) as exc:
         where, reason = _locate_error(path, mt, exc)
         return _reject_message(result, mt, stage, reason, where)

@@ -15,7 +15,7 @@ from stdnum.nl import bsn as stdnum_bsn
 from regiekamer.errors import ConfigError
 from regiekamer.settings import Settings
 
-_DIGITS = re.compile(r"\d{8,9}")
+_DIGITS = re.compile(r"[0-9]{8,9}")
 
 
 def create_key_file(path: Path) -> bool:
@@ -63,8 +63,11 @@ class Pseudonymiser:
         value = None
         digits = bsn.strip()
         # Excel drops a leading zero: accept 8 digits and pad, so both spellings meet.
-        if _DIGITS.fullmatch(digits) and stdnum_bsn.is_valid(digits.zfill(9)):
-            value = hmac.new(self._key, digits.zfill(9).encode(), hashlib.sha256).hexdigest()[:32]
+        # The shape is checked here, so stdnum's elfproef (checksum) can be called directly.
+        if _DIGITS.fullmatch(digits):
+            digits = digits.zfill(9)
+            if digits != "000000000" and stdnum_bsn.checksum(digits) == 0:
+                value = hmac.new(self._key, digits.encode(), hashlib.sha256).hexdigest()[:32]
         if len(self._cache) < 2_000_000:
             self._cache[bsn] = value
         return value

@@ -117,18 +117,19 @@ def read_records(
         huge_tree=True,
         remove_comments=True,
     )
-    client_el = context_el = None
+    client_el = context_el = last_holder = None
+
+    position = index.get
 
     def row(el: etree._Element) -> list:
         values: list = [None] * width
         for e in el.iter():
-            i = index.get(e.tag)
-            if i is None:
-                continue
-            if i == list_at:
-                values[i] = (values[i] or []) + [e.text]
-            else:
-                values[i] = e.text
+            i = position(e.tag)
+            if i is not None:
+                if i == list_at:
+                    values[i] = (values[i] or []) + [e.text]
+                else:
+                    values[i] = e.text
         return values
 
     for _event, el in parse:
@@ -150,17 +151,21 @@ def read_records(
             _release(el)
         elif tag in record_tags:
             # The client and the enclosing Declaratie/Verzoek precede their records, so their
-            # leading fields are complete when the first record ends.
-            for anc in el.iterancestors(client_tag, *context_tags):
-                if anc.tag == client_tag:
-                    if anc is not client_el:
-                        client_el = anc
-                        yield "client", _client_context(anc, mt.basis_namespace)
-                elif anc is not context_el:
-                    context_el = anc
-                    yield "context", _leading_leaves(anc)
+            # leading fields are complete when the first record ends. A record's grandparent
+            # (the Client, or a JW317 Verzoek) changes only when a new client starts.
+            holder = el.getparent().getparent()
+            if holder is not last_holder:
+                last_holder = holder
+                for anc in el.iterancestors(client_tag, *context_tags):
+                    if anc.tag == client_tag:
+                        if anc is not client_el:
+                            client_el = anc
+                            yield "client", _client_context(anc, mt.basis_namespace)
+                    elif anc is not context_el:
+                        context_el = anc
+                        yield "context", _leading_leaves(anc)
             yield "record", (row(el), local(tag))
-            _release(el)
+            el.clear()  # its siblings go when the whole client is released
         else:  # a Client is done
             _release(el)
 
