@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from regiekamer.ingest import pipeline
-from regiekamer.ingest.findings import CATALOGUE
+from regiekamer.ingest.findings import CATALOGUE, FINDING_FIELDS
 from regiekamer.ingest.load import Outcome
 from regiekamer.privacy.pseudonym import create_key_file, load_key
 from regiekamer.settings import Settings
@@ -22,7 +22,7 @@ from regiekamer.standards.messages import DATA
 from regiekamer.store import schema
 from regiekamer.store.connection import connect
 
-FINDING_KEYS = ("code", "ernst", "melding", "bestand", "bericht_id", "locatie", "veld")
+FINDING_KEYS = FINDING_FIELDS
 
 
 @dataclass

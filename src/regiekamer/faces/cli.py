@@ -220,7 +220,9 @@ def _print_summary(s: dict) -> None:
 def generate(
     out: Path = typer.Option(..., "--out", help="Map voor de synthetische regio."),
     gemeenten: int = typer.Option(3, "--gemeenten"),
-    clients: int = typer.Option(600, "--clients"),
+    clients: int | None = typer.Option(
+        None, "--clients", help="Cliënten (standaard 600; landelijk 2.000.000)."
+    ),
     years: int = typer.Option(2, "--years"),
     seed: int = typer.Option(1, "--seed"),
     national: bool = typer.Option(
@@ -244,10 +246,15 @@ def generate(
             progress.update(task, completed=done, total=total)
 
         if national:
-            summary = generate_national(out, clients=clients, seed=seed, progress=tick)
+            summary = generate_national(out, clients=clients or 2_000_000, seed=seed, progress=tick)
         else:
             summary = generate_region(
-                out, gemeenten=gemeenten, clients=clients, years=years, seed=seed, progress=tick
+                out,
+                gemeenten=gemeenten,
+                clients=clients or 600,
+                years=years,
+                seed=seed,
+                progress=tick,
             )
     console.print(f"Synthetische gegevens geschreven naar {out}")
     console.print(to_json(summary))

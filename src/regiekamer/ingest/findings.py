@@ -140,6 +140,10 @@ _RULES = [
 CATALOGUE: dict[str, Rule] = {r.code: r for r in _RULES}
 
 
+# The fields of a finding, in the order every output uses (JSON keys, table and XLSX columns).
+FINDING_FIELDS = ("code", "ernst", "melding", "bestand", "bericht_id", "locatie", "veld")
+
+
 @dataclass(frozen=True)
 class Finding:
     """One finding: what is wrong, how bad, and exactly where."""

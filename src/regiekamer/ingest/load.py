@@ -279,29 +279,9 @@ def _record_files(
     _insert_rows(
         con,
         "bevinding",
-        (
-            "bestand_id",
-            "volgnummer",
-            "code",
-            "ernst",
-            "melding",
-            "bestand",
-            "bericht_id",
-            "locatie",
-            "veld",
-        ),
+        ("bestand_id", "volgnummer", *F.FINDING_FIELDS),
         [
-            (
-                f.bestand_id,
-                i,
-                x.code,
-                x.ernst,
-                x.melding,
-                x.bestand,
-                x.bericht_id,
-                x.locatie,
-                x.veld,
-            )
+            (f.bestand_id, i, *(getattr(x, k) for k in F.FINDING_FIELDS))
             for f in files
             for i, x in enumerate(f.findings, start=1)
         ],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -137,7 +138,8 @@ def run(
     poller.start()
     con.execute("BEGIN TRANSACTION")
     try:
-        with tempfile.TemporaryDirectory(prefix="regiekamer-stage-") as tmp:
+        _remove_orphaned_stages()
+        with tempfile.TemporaryDirectory(prefix=f"regiekamer-stage-{os.getpid()}-") as tmp:
             os.chmod(tmp, 0o700)
             next_id = next_bestand_id(con)
             parsed = (p for _job, p in _parse_all(jobs, key, Path(tmp), workers, counter, ctx))
@@ -159,6 +161,27 @@ def run(
         done.set()
         poller.join()
     return report
+
+
+def _remove_orphaned_stages() -> None:
+    """Staging folders of ingests that were killed (their process is gone) are removed.
+
+    They hold only pseudonymised rows, but nothing should linger.
+    """
+    for folder in Path(tempfile.gettempdir()).glob("regiekamer-stage-*-*"):
+        pid = folder.name.split("-")[2]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 # A batch ends at this many files or staged bytes; a file above the byte limit is streamed alone.
