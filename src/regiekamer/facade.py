@@ -77,6 +77,7 @@ class Regiekamer:
         key = load_key(self.settings)
         con = self._connect()
         try:
+            con.execute("SET memory_limit = ?", [self.settings.ingest_memory_limit])
             return pipeline.run(
                 con,
                 paths,

@@ -26,6 +26,11 @@ class Settings(BaseSettings):
         description="Sleutelbestand; standaard naast de store: <store>.key (mode 0600).",
     )
     workers: int = Field(default=2, ge=1, description="Processen die bestanden parallel lezen.")
+    ingest_memory_limit: str = Field(
+        default="512MB",
+        description="Geheugengrens van DuckDB tijdens inlezen; daarboven schrijft DuckDB naar "
+        "schijf. Houdt een ingest van een bestand van 1 GB onder 1 GiB.",
+    )
 
     def resolved_key_file(self) -> Path:
         """The key file beside the store unless configured otherwise (never inside the store)."""
