@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     )
     workers: int = Field(default=2, ge=1, description="Processen die bestanden parallel lezen.")
     ingest_memory_limit: str = Field(
-        default="512MB",
+        default="384MB",
         description="Geheugengrens van DuckDB tijdens inlezen; daarboven schrijft DuckDB naar "
         "schijf. Houdt een ingest van een bestand van 1 GB onder 1 GiB.",
     )

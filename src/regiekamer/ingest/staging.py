@@ -115,7 +115,8 @@ def read_staged(staged: Staged) -> pa.RecordBatchReader:
     """A streaming reader over staged rows (DuckDB scans a file batch by batch)."""
     if isinstance(staged, pa.Table):
         return staged.to_reader()
-    return ipc.open_stream(pa.memory_map(str(staged)))
+    # Read, not memory-mapped: mapped pages would count against the memory of a large ingest.
+    return ipc.open_stream(pa.OSFile(str(staged)))
 
 
 def staged_bytes(staged: Staged) -> int:
