@@ -136,6 +136,9 @@ def run(
     done = threading.Event()
     poller = threading.Thread(target=_poll, args=(counter, done, on_bytes), daemon=True)
     poller.start()
+    pooled = _use_pool(jobs, workers)
+    if pooled:  # the workers have the cores; DuckDB loads alongside them on one thread
+        con.execute("SET threads = 1")
     con.execute("BEGIN TRANSACTION")
     try:
         _remove_orphaned_stages()
@@ -160,6 +163,8 @@ def run(
     finally:
         done.set()
         poller.join()
+        if pooled:
+            con.execute("RESET threads")
     return report
 
 
@@ -219,12 +224,15 @@ def _poll(counter, done: threading.Event, on_bytes: Callable[[int], None] | None
             return
 
 
+def _use_pool(jobs: list[_Job], workers: int) -> bool:
+    return workers > 1 and len(jobs) > 1 and sum(j.size for j in jobs) >= _PARALLEL_MIN_BYTES
+
+
 def _parse_all(
     jobs: list[_Job], key: bytes, stage_dir: Path, workers: int, counter, ctx
 ) -> Iterator[tuple[_Job, Parsed]]:
     """Parse jobs in order; in worker processes when there is enough work for them."""
-    total = sum(j.size for j in jobs)
-    if workers <= 1 or len(jobs) < 2 or total < _PARALLEL_MIN_BYTES:
+    if not _use_pool(jobs, workers):
         pseudonymise = Pseudonymiser(key)
         for i, job in enumerate(jobs):
             yield (
