@@ -18,7 +18,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from multiprocessing.context import BaseContext
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -30,6 +32,9 @@ from regiekamer.ingest.table_source import TABLE_SUFFIXES, parse_table
 from regiekamer.ingest.xml_source import parse_message
 from regiekamer.privacy.pseudonym import Pseudonymiser
 from regiekamer.standards.reader import sniff
+
+# A shared integer (multiprocessing.Value("q")): bytes parsed so far, for the progress bar.
+Counter = Any
 
 # Parallel parsing pays off only when there is enough to parse.
 _PARALLEL_MIN_BYTES = 4 * 1024 * 1024
@@ -215,7 +220,7 @@ def _batches(parsed: Iterator[Parsed]) -> Iterator[tuple[list[Parsed], bool]]:
         yield batch, False
 
 
-def _poll(counter, done: threading.Event, on_bytes: Callable[[int], None] | None) -> None:
+def _poll(counter: Counter, done: threading.Event, on_bytes: Callable[[int], None] | None) -> None:
     """Report parsed bytes a few times a second until the ingest is done."""
     while on_bytes is not None:
         on_bytes(counter.value)
@@ -229,7 +234,12 @@ def _use_pool(jobs: list[_Job], workers: int) -> bool:
 
 
 def _parse_all(
-    jobs: list[_Job], key: bytes, stage_dir: Path, workers: int, counter, ctx
+    jobs: list[_Job],
+    key: bytes,
+    stage_dir: Path,
+    workers: int,
+    counter: Counter,
+    ctx: BaseContext,
 ) -> Iterator[tuple[_Job, Parsed]]:
     """Parse jobs in order; in worker processes when there is enough work for them."""
     if not _use_pool(jobs, workers):
@@ -255,7 +265,7 @@ def _parse_all(
 _worker: dict[str, object] = {}
 
 
-def _init_worker(key: bytes, counter) -> None:
+def _init_worker(key: bytes, counter: Counter) -> None:
     _worker["pseudonymise"] = Pseudonymiser(key)
     _worker["counter"] = counter
 
@@ -270,7 +280,7 @@ def _parse_in_worker(args: tuple) -> Parsed:
 class _CountingFile:
     """A binary file that adds the bytes read to a shared counter (for the progress bar)."""
 
-    def __init__(self, path: str, counter) -> None:
+    def __init__(self, path: str, counter: Counter) -> None:
         self._fh = open(path, "rb")  # noqa: SIM115 - closed by parse_file
         self._counter = counter
         self.read_bytes = 0
@@ -294,7 +304,7 @@ def parse_file(
     pseudonymise: Pseudonymiser,
     stage_dir: Path,
     index: int,
-    counter=None,
+    counter: Counter | None = None,
 ) -> Parsed:
     """Parse one file of any supported kind; never raises, whatever the content."""
     stage = Stage(stage_dir, f"f{index}")

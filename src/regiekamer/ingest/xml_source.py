@@ -9,7 +9,7 @@ from lxml import etree
 
 from regiekamer.ingest import findings as F
 from regiekamer.ingest.minimise import client_row
-from regiekamer.ingest.staging import Parsed, Stage
+from regiekamer.ingest.staging import Parsed, Stage, StagedTable
 from regiekamer.privacy.pseudonym import Pseudonymiser
 from regiekamer.standards.messages import MessageType, gemeenten, schema
 from regiekamer.standards.reader import Header, count_records, read_records
@@ -270,7 +270,7 @@ def _constants(mt: MessageType, header: Header) -> dict[str, object]:
     return out
 
 
-def _context_constants(mt: MessageType, table, context: dict[str, object]) -> None:
+def _context_constants(mt: MessageType, table: StagedTable, context: dict[str, object]) -> None:
     """Fields of the enclosing Declaratie or Verzoek, the same for all its records."""
     if mt.table in ("prestatie", "declaratie_antwoord"):
         table.constants["declaratie_nummer"] = context.get("DeclaratieNummer")
