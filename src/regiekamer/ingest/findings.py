@@ -129,12 +129,6 @@ _RULES = [
         "Toewijzing {nummer} is al opgeslagen uit een bericht met een latere dagtekening; "
         "deze oudere versie is niet overgenomen.",
     ),
-    Rule(
-        "RK-DATUM-01",
-        WAARSCHUWING,
-        "Einddatum voor begindatum",
-        "De einddatum {eind} ligt voor de begindatum {begin}.",
-    ),
 ]
 
 CATALOGUE: dict[str, Rule] = {r.code: r for r in _RULES}
