@@ -8,7 +8,7 @@ appears in a finding.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from regiekamer.privacy.redact import redact
 
@@ -149,9 +149,6 @@ class Finding:
     bericht_id: str | None
     locatie: str
     veld: str | None
-
-    def as_dict(self) -> dict[str, str | None]:
-        return asdict(self)
 
 
 def finding(
