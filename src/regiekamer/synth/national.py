@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import binascii
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -144,23 +145,22 @@ def generate_national(
             cur, acc = [], 0
     if cur:
         chunks.append(cur)
-    state = {"alloc": 100_000_000, "line": 0, "decl": 0}
+    nation = _Nation(
+        rng,
+        year,
+        n_jeugd,
+        n_wmo,
+        region_of,
+        prov_region,
+        prov_weight,
+        catalogue,
+        codes,
+        agbs,
+        state={"alloc": 100_000_000, "line": 0, "decl": 0},
+        spend=spend,
+    )
     for k, chunk in enumerate(chunks):
-        tables = _chunk(
-            rng,
-            year,
-            np.array(chunk),
-            n_jeugd,
-            n_wmo,
-            region_of,
-            prov_region,
-            prov_weight,
-            catalogue,
-            codes,
-            agbs,
-            state,
-            spend,
-        )
+        tables = _chunk(nation, np.array(chunk))
         for t, tbl in tables.items():
             writers[t].write_table(
                 pa.Table.from_arrays(
@@ -183,22 +183,30 @@ def generate_national(
     }
 
 
-def _chunk(
-    rng,
-    year,
-    chunk,
-    n_jeugd,
-    n_wmo,
-    region_of,
-    prov_region,
-    prov_weight,
-    catalogue,
-    codes,
-    agbs,
-    state,
-    spend,
-) -> dict[str, dict[str, pa.Array]]:
+@dataclass
+class _Nation:
+    """What every chunk of municipalities draws from: the seed's generator and the country."""
+
+    rng: np.random.Generator
+    year: int
+    n_jeugd: np.ndarray
+    n_wmo: np.ndarray
+    region_of: np.ndarray
+    prov_region: np.ndarray
+    prov_weight: np.ndarray
+    catalogue: object
+    codes: list[str]
+    agbs: object
+    state: dict[str, int]  # running numbers: allocations, invoice lines, declarations
+    spend: np.ndarray  # cents per municipality and law, for the budgets
+
+
+def _chunk(nation: _Nation, chunk: np.ndarray) -> dict[str, dict[str, pa.Array]]:
     """Facts for the clients of a few municipalities."""
+    rng, year, n_jeugd, n_wmo = nation.rng, nation.year, nation.n_jeugd, nation.n_wmo
+    region_of, prov_region, prov_weight = nation.region_of, nation.prov_region, nation.prov_weight
+    catalogue, codes, agbs = nation.catalogue, nation.codes, nation.agbs
+    state, spend = nation.state, nation.spend
     y0 = np.datetime64(f"{year}-01-01", "D")
     # Clients: municipality, law (0 jeugd, 1 wmo), birth month, sex.
     cg = np.concatenate([np.repeat(chunk, n_jeugd[chunk]), np.repeat(chunk, n_wmo[chunk])])
