@@ -19,7 +19,13 @@ def connect(
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
-        raise StoreError(f"Store {path} kan niet worden geopend: {exc}") from exc
+        hint = (
+            " Een ander proces (een ingest of de server) heeft de store open; probeer het "
+            "opnieuw als dat klaar is."
+            if "lock" in str(exc).lower()
+            else ""
+        )
+        raise StoreError(f"Store {path} kan niet worden geopend.{hint} ({exc})") from exc
     found = schema.version(con)
     if found > schema.CURRENT_VERSION:
         con.close()
