@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 from lxml import etree
 from openpyxl import Workbook
 
+from regiekamer import __version__
 from regiekamer.facade import Regiekamer
 from regiekamer.ingest.findings import FINDING_FIELDS
 from regiekamer.settings import Settings
@@ -329,6 +330,7 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_cli_exit_codes_and_json(tmp_path: Path, samples: Path) -> None:
+    assert _cli("--version", cwd=tmp_path).stdout.strip() == f"regiekamer {__version__}"
     assert _cli("ingest", str(samples), cwd=tmp_path).returncode == 2  # no store yet
     assert _cli("init", cwd=tmp_path).returncode == 0
     missing = _cli("ingest", str(tmp_path / "nope"), cwd=tmp_path)

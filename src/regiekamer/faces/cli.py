@@ -24,6 +24,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from regiekamer import __version__
 from regiekamer.errors import RegiekamerError
 from regiekamer.facade import FINDING_KEYS, Regiekamer
 from regiekamer.faces.export import to_json, to_xlsx
@@ -55,6 +56,21 @@ class Format(StrEnum):
 def _kamer(store: Path | None) -> Regiekamer:
     settings = Settings(store=store) if store else Settings()
     return Regiekamer(settings)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"regiekamer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Toon de versie."
+    ),
+) -> None:
+    """regiekamer: de gezamenlijke regiekamer van het sociaal domein."""
 
 
 @app.command()
