@@ -12,7 +12,8 @@ for what is stored: a message id used twice (9056), StatusAanlevering (1 new, 2 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -60,16 +61,23 @@ class _File:
     loaded: bool = True  # False when the whole file was refused at load (9056)
 
 
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, name: str, data: object) -> Iterator[None]:
+    """Arrow data visible to SQL as ``name`` for the duration of the block."""
+    con.register(name, data)
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
 def already_loaded(con: duckdb.DuckDBPyConnection, shas: list[str]) -> dict[str, tuple]:
     """sha256 -> (gelezen, geaccepteerd, afgewezen) for the files imported before."""
-    con.register("new_shas", pa.table({"sha256": shas}))
-    try:
+    with _registered(con, "new_shas", pa.table({"sha256": shas})):
         rows = con.execute(
             "SELECT sha256, gelezen, geaccepteerd, afgewezen FROM bestand "
             "WHERE sha256 IN (SELECT sha256 FROM new_shas)"
         ).fetchall()
-    finally:
-        con.unregister("new_shas")
     return {r[0]: tuple(r[1:]) for r in rows}
 
 
@@ -80,11 +88,8 @@ def _insert_rows(
     if not rows:
         return
     data = pa.table(dict(zip(columns, map(list, zip(*rows, strict=True)), strict=True)))
-    con.register("new_rows", data)
-    try:
+    with _registered(con, "new_rows", data):
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
-    finally:
-        con.unregister("new_rows")
 
 
 def next_bestand_id(con: duckdb.DuckDBPyConnection) -> int:
@@ -186,9 +191,8 @@ def _claim_messages(con: duckdb.DuckDBPyConnection, files: list[_File]) -> None:
             "identificatie": [f.parsed.bericht["identificatie"] for f in keyed],
         }
     )
-    con.register("msg_keys", keys)
-    try:
-        match = " AND ".join(f"b.{k} = m.{k}" for k in _MESSAGE_KEY)
+    match = " AND ".join(f"b.{k} = m.{k}" for k in _MESSAGE_KEY)
+    with _registered(con, "msg_keys", keys):
         refused = {
             r[0]
             for r in con.execute(f"""
@@ -197,8 +201,6 @@ def _claim_messages(con: duckdb.DuckDBPyConnection, files: list[_File]) -> None:
                  OR row_number() OVER (PARTITION BY {", ".join(_MESSAGE_KEY)}
                                        ORDER BY bestand_id) > 1""").fetchall()
         }
-    finally:
-        con.unregister("msg_keys")
     rows = []
     for f in keyed:
         b = f.parsed.bericht

@@ -1,9 +1,10 @@
 """The ingest pipeline: find files -> order them -> parse in parallel -> load one by one.
 
 Parsing (read, validate, minimise, stage) is CPU-bound and runs in worker processes, one file
-each; loading is serial, one transaction per file, in the order of the messages' Dagtekening
-(then message id, then file name) so that a change or delete follows what it changes.
-Reference tables load first. A file already in the store (same sha256) is not parsed at all.
+each; loading is serial, in batches, in the order of the messages' Dagtekening (then message
+id, then file name) so that a change or delete follows what it changes, and the whole ingest
+is one transaction. Reference tables load first. A file already in the store (same sha256) is
+not parsed at all.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from regiekamer.ingest.staging import Parsed, Stage, drop_staged, staged_bytes
 from regiekamer.ingest.table_source import TABLE_SUFFIXES, parse_table
 from regiekamer.ingest.xml_source import parse_message
 from regiekamer.privacy.pseudonym import Pseudonymiser
+from regiekamer.standards.messages import by_soort
 from regiekamer.standards.reader import sniff
 
 # A shared integer (multiprocessing.Value("q")): bytes parsed so far, for the progress bar.
@@ -68,6 +70,7 @@ class _Job:
     sha256: str
     size: int
     order: tuple
+    soort: str | None  # message type from the header (sniffed once), None for tables/unknown
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -93,12 +96,14 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def _order(path: Path) -> tuple:
-    """Reference tables first, then messages by Dagtekening, message id, file name."""
+def _job(path: Path, sha: str) -> _Job:
+    """A file to parse, with its place: reference tables first, then messages by Dagtekening,
+    message id, file name."""
     if path.suffix.lower() in TABLE_SUFFIXES:
-        return (0, "", "", path.name)
-    _mt, ident, dagt = sniff(str(path))
-    return (1, dagt or "9999", ident or "", path.name)
+        return _Job(str(path), path.name, sha, path.stat().st_size, (0, "", "", path.name), None)
+    mt, ident, dagt = sniff(str(path))
+    order = (1, dagt or "9999", ident or "", path.name)
+    return _Job(str(path), path.name, sha, path.stat().st_size, order, mt.soort if mt else None)
 
 
 def run(
@@ -132,7 +137,7 @@ def run(
                 on_file(outcome)
             continue
         seen.add(sha)
-        jobs.append(_Job(str(f), f.name, sha, f.stat().st_size, _order(f)))
+        jobs.append(_job(f, sha))
     jobs.sort(key=lambda j: j.order)
     if on_plan:
         on_plan(len(jobs), sum(j.size for j in jobs))
@@ -248,7 +253,9 @@ def _parse_all(
         for i, job in enumerate(jobs):
             yield (
                 job,
-                parse_file(job.path, job.naam, job.sha256, pseudonymise, stage_dir, i, counter),
+                parse_file(
+                    job.path, job.naam, job.sha256, job.soort, pseudonymise, stage_dir, i, counter
+                ),
             )
         return
     with ProcessPoolExecutor(
@@ -257,7 +264,7 @@ def _parse_all(
         # map() keeps the order; chunks amortise the inter-process cost of small files.
         results = pool.map(
             _parse_in_worker,
-            [(j.path, j.naam, j.sha256, str(stage_dir), i) for i, j in enumerate(jobs)],
+            [(j.path, j.naam, j.sha256, j.soort, str(stage_dir), i) for i, j in enumerate(jobs)],
             chunksize=max(1, min(32, len(jobs) // (workers * 8))),
         )
         yield from zip(jobs, results, strict=True)
@@ -272,9 +279,9 @@ def _init_worker(key: bytes, counter: Counter) -> None:
 
 
 def _parse_in_worker(args: tuple) -> Parsed:
-    path, naam, sha, stage_dir, i = args
+    path, naam, sha, soort, stage_dir, i = args
     return parse_file(
-        path, naam, sha, _worker["pseudonymise"], Path(stage_dir), i, _worker["counter"]
+        path, naam, sha, soort, _worker["pseudonymise"], Path(stage_dir), i, _worker["counter"]
     )
 
 
@@ -302,12 +309,17 @@ def parse_file(
     path: str,
     naam: str,
     sha256: str,
+    soort: str | None,
     pseudonymise: Pseudonymiser,
     stage_dir: Path,
     index: int,
     counter: Counter | None = None,
 ) -> Parsed:
-    """Parse one file of any supported kind; never raises, whatever the content."""
+    """Parse one file of any supported kind; never raises, whatever the content.
+
+    ``soort`` is the message type read from the file's header when it was ordered (None when
+    the header named no message we know).
+    """
     stage = Stage(stage_dir, f"f{index}")
     size = Path(path).stat().st_size
     source = None
@@ -318,11 +330,10 @@ def parse_file(
     try:
         if Path(path).suffix.lower() in TABLE_SUFFIXES:
             return parse_table(path, naam, sha256, pseudonymise, stage)
-        mt, _ident, _dagt = sniff(path)
-        if mt is None:
+        if soort is None:
             return _unknown(path, naam, sha256)
         source = _CountingFile(path, counter)
-        return parse_message(path, naam, sha256, mt, pseudonymise, stage, source)
+        return parse_message(path, naam, sha256, by_soort(soort), pseudonymise, stage, source)
     except Exception as exc:  # a bug must not stop the other files: reject this one, loudly
         stage.discard()
         result = Parsed(

@@ -89,6 +89,15 @@ FIELDS: dict[str, dict[str, str]] = {
         "RetourCode": "retourcodes",
     },
 }
+# Per store table: fields of the enclosing Declaratie/Verzoek -> store column (per message).
+_CONTEXT_FIELDS: dict[str, dict[str, str]] = {
+    "prestatie": {"DeclaratieNummer": "declaratie_nummer"},
+    "declaratie_antwoord": {"DeclaratieNummer": "declaratie_nummer"},
+    "wijzigingsverzoek": {
+        "ReferentieAanbieder": "referentie_aanbieder",
+        "RedenVerzoek": "reden_verzoek",
+    },
+}
 _WIJZIGING_SOORT = {
     "OngewijzigdProduct": "ongewijzigd",
     "TeWijzigenProduct": "te_wijzigen",
@@ -262,21 +271,15 @@ def _constants(mt: MessageType, header: Header) -> dict[str, object]:
         out["soort"] = "start" if mt.soort.endswith("305") else "stop"
     elif mt.table == "declaratie_antwoord":
         out["declaratie_identificatie"] = header.extra.get("DeclaratieIdentificatie/Identificatie")
-        out["declaratie_nummer"] = None
-    elif mt.table == "prestatie":
-        out["declaratie_nummer"] = None
-    elif mt.table == "wijzigingsverzoek":
-        out["referentie_aanbieder"] = out["reden_verzoek"] = None
+    # Filled in by _context_constants once the enclosing Declaratie/Verzoek has been read.
+    out.update(dict.fromkeys(_CONTEXT_FIELDS.get(mt.table, {}).values()))
     return out
 
 
 def _context_constants(mt: MessageType, table: StagedTable, context: dict[str, object]) -> None:
     """Fields of the enclosing Declaratie or Verzoek, the same for all its records."""
-    if mt.table in ("prestatie", "declaratie_antwoord"):
-        table.constants["declaratie_nummer"] = context.get("DeclaratieNummer")
-    elif mt.table == "wijzigingsverzoek":
-        table.constants["referentie_aanbieder"] = context.get("ReferentieAanbieder")
-        table.constants["reden_verzoek"] = context.get("RedenVerzoek")
+    for field, column in _CONTEXT_FIELDS.get(mt.table, {}).items():
+        table.constants[column] = context.get(field)
 
 
 def _declaratie(result: Parsed, base: dict, context: dict, decl_sum: int, stage: Stage) -> None:

@@ -77,11 +77,15 @@ def by_namespace(namespace: str) -> MessageType | None:
     return MESSAGE_TYPES.get(namespace)
 
 
+def by_soort(soort: str) -> MessageType:
+    """The message type named e.g. 'JW323' or 'WMO301'."""
+    return next(m for m in MESSAGE_TYPES.values() if m.soort == soort)
+
+
 @cache
 def schema(soort: str) -> etree.XMLSchema:
     """The compiled official XSD of one message type (compiled once per process)."""
-    mt = next(m for m in MESSAGE_TYPES.values() if m.soort == soort)
-    return etree.XMLSchema(etree.parse(str(mt.xsd)))
+    return etree.XMLSchema(etree.parse(str(by_soort(soort).xsd)))
 
 
 @cache
