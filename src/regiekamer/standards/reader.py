@@ -84,7 +84,7 @@ def flatten(el: etree._Element, prefix: str = "", out: dict | None = None) -> di
 
 
 def read_records(
-    source: str | IO[bytes], mt: MessageType, fields: dict[str, str], *, validate: bool = True
+    source: str | IO[bytes], mt: MessageType, fields: dict[str, str]
 ) -> Iterator[tuple[str, object]]:
     """Stream a message: its header, its clients and contexts, and one row per record.
 
@@ -113,7 +113,7 @@ def read_records(
         source,
         events=("end",),
         tag=[header_tag, client_tag, *record_tags],
-        schema=schema(mt.soort) if validate else None,
+        schema=schema(mt.soort),
         huge_tree=True,
         remove_comments=True,
     )
