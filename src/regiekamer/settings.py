@@ -32,6 +32,26 @@ class Settings(BaseSettings):
         "schijf. Houdt een ingest van een bestand van 1 GB onder 1 GiB.",
     )
 
+    min_cell: int = Field(
+        default=10,
+        ge=1,
+        description="Onthullingsdrempel: een cel die op minder cliënten rust wordt onderdrukt "
+        "in elke uitvoer buiten de eigen scope (--public, rapporten, benchmarks).",
+    )
+    wachttijd_norm_dagen: int = Field(
+        default=98, ge=0, description="Wachttijdnorm in dagen (Treeknorm: 14 weken = 98 dagen)."
+    )
+    wachttijd_norm_per_categorie: dict[str, int] = Field(
+        default_factory=dict,
+        description='Afwijkende wachttijdnorm per productcategorie, bv. {"43": 70} (JSON).',
+    )
+    spark_master: str = Field(
+        default="local[2]", description="Spark-master voor --engine spark (bv. spark://host:7077)."
+    )
+    spark_remote: str | None = Field(
+        default=None, description="Spark Connect-URL (sc://host:15002); gaat voor spark_master."
+    )
+
     def resolved_key_file(self) -> Path:
         """The key file beside the store unless configured otherwise (never inside the store)."""
         return self.key_file or self.store.with_name(self.store.name + ".key")

@@ -135,6 +135,7 @@ def load_batch(
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM staged")
         finally:
             cleanup()
+    bump_versions(con, list(by_table))
     _record_files(con, files, received_at)
     return [
         Outcome(
@@ -381,6 +382,16 @@ def _apply_toewijzing(con: duckdb.DuckDBPyConnection, files: list[_File]) -> Non
             SELECT 1 FROM toewijzing t WHERE {match} AND t.dagtekening > s.dagtekening)""")
     con.execute(f"DELETE FROM toewijzing t WHERE EXISTS (SELECT 1 FROM stg s WHERE {match})")
     con.execute("INSERT INTO toewijzing SELECT * FROM stg")
+
+
+def bump_versions(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+    """Mark tables as changed, so cached KPI results that read them are computed again."""
+    for table in tables:
+        con.execute(
+            "INSERT INTO tabel_versie VALUES (?, 1) "
+            "ON CONFLICT (tabel) DO UPDATE SET versie = tabel_versie.versie + 1",
+            [table],
+        )
 
 
 def _upsert_reference(con: duckdb.DuckDBPyConnection, table: str) -> None:

@@ -106,8 +106,17 @@ _V1 = [
         PRIMARY KEY (contract_id, gemeentecode))""",
 ]
 
+# Materialised KPI results. Each ingest bumps the version of the tables it changed; a cached
+# result remembers the versions of the tables it read, so only what an ingest touched is redone.
+_V2 = [
+    "CREATE TABLE tabel_versie (tabel VARCHAR PRIMARY KEY, versie BIGINT NOT NULL)",
+    """CREATE TABLE kpi_resultaat (
+        sleutel VARCHAR NOT NULL, kpi VARCHAR NOT NULL, bronversie VARCHAR NOT NULL,
+        rijen VARCHAR NOT NULL, berekend_op TIMESTAMP NOT NULL, PRIMARY KEY (sleutel, kpi))""",
+]
+
 # Version -> statements. A migration runs once, in one transaction, in order.
-MIGRATIONS: dict[int, list[str]] = {1: _V1}
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2}
 CURRENT_VERSION = max(MIGRATIONS)
 
 FACT_TABLES = (

@@ -1,0 +1,1 @@
+"""The KPI catalogue (definitions), its context and the engine that runs it."""

@@ -1,0 +1,153 @@
+"""What one KPI computation shares: the store tables, the periods, the grain, and helpers that
+put facts into periods and cells. KPI definitions (definitions.py) only say *what* to count.
+
+The derived facts (allocations, zorgperioden, rejected lines) are built once per computation and
+cached on the backend (a temp table on DuckDB, a cached DataFrame on Spark), because most KPIs
+read them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from functools import cached_property
+
+import ibis
+import ibis.expr.types as ir
+
+from regiekamer.analyses import periods as P
+from regiekamer.analyses import trajectories as T
+
+DIMS = ("wet", "gemeente", "aanbieder", "productcategorie", "verwijzer", "leeftijdsgroep")
+
+# Age groups at the start of the period (DOMAIN.md §4): (wet, lowest age, highest age, label).
+AGE_GROUPS = (
+    ("jeugd", 0, 3, "0-3"),
+    ("jeugd", 4, 11, "4-11"),
+    ("jeugd", 12, 17, "12-17"),
+    ("jeugd", 18, 22, "18-22"),
+    ("wmo", 18, 64, "18-64"),
+    ("wmo", 65, 74, "65-74"),
+    ("wmo", 75, 200, "75+"),
+)
+
+
+class Context:
+    """One request: a backend, a window [start, end] split into periods, and the grain."""
+
+    def __init__(
+        self,
+        con: ibis.BaseBackend,
+        *,
+        start: dt.date,
+        end: dt.date,
+        per: str,
+        by: Sequence[str],
+        norm_days: int = 98,
+        norm_per_category: dict[str, int] | None = None,
+    ) -> None:
+        self.con = con
+        self.start, self.end, self.per = start, end, per
+        self.by = list(by)
+        self.period_list = P.periods(start, end, per)
+        self.norm_days = norm_days
+        self.norm_per_category = norm_per_category or {}
+
+    # -- store tables and derived facts -------------------------------------------------------
+    def table(self, name: str) -> ir.Table:
+        return self.con.table(name)
+
+    @cached_property
+    def allocations(self) -> ir.Table:
+        return T.allocations(self.table("toewijzing"), self.table("verzoek")).cache()
+
+    @cached_property
+    def zorgperioden(self) -> ir.Table:
+        zp = T.zorgperioden(self.table("levering"))
+        return T.with_allocation(zp, self.allocations).cache()
+
+    @cached_property
+    def rejected(self) -> ir.Table:
+        return T.rejected_lines(self.table("declaratie_antwoord")).cache()
+
+    @cached_property
+    def periods(self) -> ir.Table:
+        return P.period_table(self.period_list)
+
+    @cached_property
+    def calendar(self) -> ir.Table:
+        return P.calendar_table()
+
+    def scalar(self, expr: ir.Scalar) -> object:
+        return self.con.execute(expr)
+
+    # -- placing facts in periods -------------------------------------------------------------
+    def at(self, t: ir.Table, date: str) -> ir.Table:
+        """Facts in the period that holds their ``date`` (rows outside the window drop out)."""
+        p = self.periods
+        keyed = t.mutate(_pk=P.period_key(t[date], self.per))
+        joined = keyed.join(p, keyed._pk == p.p_sleutel)
+        return joined.filter(joined[date] >= joined.p_begin, joined[date] <= joined.p_eind).drop(
+            "_pk", "p_sleutel"
+        )
+
+    def overlapping(self, t: ir.Table, begin: str, end: str) -> ir.Table:
+        """Facts whose [begin, end] overlaps the period (an empty end is still open)."""
+        p = self.periods.drop("p_sleutel")
+        return t.join(p, [t[begin] <= p.p_eind, t[end].isnull() | (t[end] >= p.p_begin)])
+
+    def every_period(self, t: ir.Table) -> ir.Table:
+        """Each fact beside each period; the caller filters on ``p_eind`` (a state at period end)."""
+        return t.cross_join(self.periods.drop("p_sleutel"))
+
+    # -- grain ---------------------------------------------------------------------------------
+    def grain(self, t: ir.Table, extra: Sequence[str] = ()) -> tuple[ir.Table, list[str]]:
+        """Add the dimensions the grain needs that ``t`` lacks; return it and the group keys."""
+        dims = [*self.by, *(d for d in extra if d not in self.by)]
+        if "verwijzer" in dims and "verwijzer" not in t.columns:
+            a = self.allocations.select("wet", "gemeente", "toewijzing_nummer", "verwijzer")
+            keys = ("wet", "gemeente", "toewijzing_nummer")
+            t = t.left_join(a, [t[k] == a[k] for k in keys]).select(*t.columns, "verwijzer")
+        if "leeftijdsgroep" in dims:
+            t = self._age_group(t)
+        return t, ["periode", *dims]
+
+    def _age_group(self, t: ir.Table) -> ir.Table:
+        c = self.table("client").select("client_id", "geboortemaand")
+        t = t.left_join(c, t.client_id == c.client_id).select(*t.columns, "geboortemaand")
+        born = t.geboortemaand
+        age = (t.p_begin.year() - born.year()) - ibis.ifelse(t.p_begin.month() < born.month(), 1, 0)
+        group = ibis.cases(
+            *(((t.wet == w) & age.between(lo, hi), label) for w, lo, hi, label in AGE_GROUPS),
+            else_=ibis.null("string"),
+        )
+        return t.mutate(leeftijdsgroep=group).drop("geboortemaand")
+
+    # -- helpers for definitions -------------------------------------------------------------
+    def working_days(self, t: ir.Table, first: str, second: str, name: str) -> ir.Table:
+        """Add ``name``: Dutch working days after ``first`` up to and including ``second``."""
+        cal = self.calendar
+        a = cal.rename(_a_datum="k_datum", _a_nr="k_nr")
+        t = t.left_join(a, t[first] == a._a_datum).drop("_a_datum")
+        b = cal.rename(_b_datum="k_datum", _b_nr="k_nr")
+        t = t.left_join(b, t[second] == b._b_datum).drop("_b_datum")
+        return t.mutate(**{name: t._b_nr - t._a_nr}).drop("_a_nr", "_b_nr")
+
+    def norm(self, productcategorie: ir.StringValue) -> ir.IntegerValue:
+        """The waiting-time norm in days for a product category."""
+        if not self.norm_per_category:
+            return ibis.literal(self.norm_days)
+        return ibis.cases(
+            *((productcategorie == k, v) for k, v in sorted(self.norm_per_category.items())),
+            else_=self.norm_days,
+        )
+
+    @cached_property
+    def levering_horizon(self) -> dt.date | None:
+        """The latest start/stop message date: how far the trajectory data reaches."""
+        return self.scalar(self.table("levering").dagtekening.max())
+
+    @cached_property
+    def invoice_horizon(self) -> dt.date | None:
+        """The end of the latest invoiced productperiode: how far the spend data reaches."""
+        return self.scalar(self.table("prestatie").einddatum.max())

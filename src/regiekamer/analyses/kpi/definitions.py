@@ -1,0 +1,461 @@
+"""The KPI catalogue as data: every indicator of DOMAIN.md §4, defined once.
+
+Each entry says what it is (titles, unit, a plain-Dutch explanation), who needs it, which grains
+it supports, which store tables it reads (for cache invalidation) and how to compute it: a builder
+that turns a Context into an Ibis table of cells ``periode, <dims>, waarde, n``. ``n`` is the
+number of distinct clients a cell rests on (for disclosure control). Distribution KPIs are
+declared once and appear as ``<id>_mediaan`` and ``<id>_p90``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from regiekamer.analyses import trajectories as T
+from regiekamer.analyses.kpi.context import DIMS, Context
+from regiekamer.analyses.periods import PER
+
+Builder = Callable[[Context], ir.Table]
+Observations = Callable[[Context], tuple[ir.Table, list[str], ir.NumericValue]]
+
+GEMEENTE, AANBIEDER, ACCOUNTANT = "gemeente", "aanbieder", "accountant"
+
+# Reasons for a definitive end (iJw / iWmo RedenBeeindiging), DOMAIN.md §4.
+PLANNED = {"jeugd": ("31",), "wmo": ("19",)}
+DROPOUT = {"jeugd": ("32", "33"), "wmo": ("21", "22")}
+ENDED_PLANNED_OR_EARLY = {"jeugd": ("31", "32", "33", "34", "35"), "wmo": ("19", "21", "22", "23")}
+RESIDENTIAL = ("43", "44", "35", "36", "37", "38")
+
+_ZP = ("levering", "toewijzing", "verzoek", "client")
+_ALLOC = ("toewijzing", "verzoek", "client")
+_SPEND = ("prestatie", "toewijzing", "verzoek", "client")
+
+
+@dataclass(frozen=True)
+class KPI:
+    id: str
+    titel: str
+    title: str
+    eenheid: str
+    uitleg: str
+    voor: tuple[str, ...]
+    bronnen: tuple[str, ...]
+    build: Builder
+    dims: tuple[str, ...] = DIMS
+    per: tuple[str, ...] = PER
+    adds: tuple[str, ...] = ()
+
+    def unsupported(self, by: Sequence[str], per: str) -> str | None:
+        """Why this KPI cannot be computed at this grain (None when it can)."""
+        if per not in self.per:
+            return f"alleen per {', '.join(self.per)}"
+        bad = [d for d in by if d not in self.dims]
+        return f"niet uit te splitsen naar {', '.join(bad)}" if bad else None
+
+
+# -- cell aggregations ------------------------------------------------------------------------
+def _cells(t: ir.Table, keys: list[str], waarde: ir.NumericValue) -> ir.Table:
+    return t.group_by(keys).aggregate(waarde=waarde.cast("float64"), n=t.client_id.nunique())
+
+
+def _pct(t: ir.Table, keys: list[str], hit: ir.BooleanValue) -> ir.Table:
+    return _cells(t, keys, ibis.ifelse(hit, 1.0, 0.0).mean() * 100)
+
+
+def _count(ctx: Context, t: ir.Table, date: str) -> ir.Table:
+    t, keys = ctx.grain(ctx.at(t, date))
+    return _cells(t, keys, t.count())
+
+
+# -- trajectories -----------------------------------------------------------------------------
+def _clienten(ctx: Context) -> ir.Table:
+    t, keys = ctx.grain(ctx.overlapping(ctx.zorgperioden, "begin", "eind"))
+    return _cells(t, keys, t.client_id.nunique())
+
+
+def _gestart(ctx: Context) -> ir.Table:
+    return _count(ctx, ctx.zorgperioden, "begin")
+
+
+def _ended(ctx: Context) -> ir.Table:
+    zp = ctx.zorgperioden
+    return ctx.at(zp.filter(zp.definitief), "eind")
+
+
+def _beeindigd(ctx: Context) -> ir.Table:
+    t, keys = ctx.grain(_ended(ctx))
+    return _cells(t, keys, t.count())
+
+
+def _reason_in(t: ir.Table, codes: dict[str, tuple[str, ...]]) -> ir.BooleanValue:
+    return ibis.or_(*((t.wet == wet) & t.reden.isin(c) for wet, c in codes.items()))
+
+
+def _ending_share(codes: dict[str, tuple[str, ...]]) -> Builder:
+    def build(ctx: Context) -> ir.Table:
+        t = _ended(ctx)
+        t, keys = ctx.grain(t.filter(_reason_in(t, ENDED_PLANNED_OR_EARLY)))
+        return _pct(t, keys, _reason_in(t, codes))
+
+    return build
+
+
+def _trajectduur(ctx: Context) -> tuple[ir.Table, list[str], ir.NumericValue]:
+    t, keys = ctx.grain(_ended(ctx))
+    return t, keys, t.eind.delta(t.begin, unit="day")
+
+
+def _herhaald_beroep(ctx: Context) -> ir.Table:
+    ended = _ended(ctx)
+    ended = ended.filter(_reason_in(ended, PLANNED))
+    zp = ctx.zorgperioden.select("wet", "client_id", nieuw_begin="begin")
+    later = ended.select("wet", "client_id", "eind").distinct()
+    hit = later.join(
+        zp,
+        [
+            later.wet == zp.wet,
+            later.client_id == zp.client_id,
+            zp.nieuw_begin > later.eind,
+            zp.nieuw_begin <= later.eind + ibis.interval(months=12),
+        ],
+    )
+    again = hit.select("wet", "client_id", "eind").distinct().mutate(_terug=ibis.literal(True))
+    keys3 = ("wet", "client_id", "eind")
+    t = ended.left_join(again, [ended[k] == again[k] for k in keys3]).select(
+        *ended.columns, "_terug"
+    )
+    horizon = ctx.levering_horizon
+    t = t.mutate(
+        voorlopig=ibis.literal(True)
+        if horizon is None
+        else (t.p_eind + ibis.interval(months=12)) > ibis.literal(horizon)
+    )
+    t, keys = ctx.grain(t)
+    back = t._terug.fill_null(False)
+    return t.group_by([*keys, "voorlopig"]).aggregate(
+        waarde=(t.client_id.nunique(where=back) * 100.0 / t.client_id.nunique()).cast("float64"),
+        n=t.client_id.nunique(),
+    )
+
+
+def _verblijf(ctx: Context) -> ir.Table:
+    zp = ctx.zorgperioden
+    t = ctx.overlapping(zp.filter(zp.wet == "jeugd"), "begin", "eind")
+    t, keys = ctx.grain(t)
+    residential = t.productcategorie.isin(RESIDENTIAL)
+    return _cells(t, keys, t.client_id.nunique(where=residential) * 100.0 / t.client_id.nunique())
+
+
+def _population(ctx: Context) -> ir.Table:
+    """Inhabitants per (gemeente, wet, jaar): jeugd counts those aged 0–17."""
+    p = ctx.table("populatie")
+    youth = p.select("gemeentecode", "jaar", wet=ibis.literal("jeugd"), inwoners=p.inwoners_0_17)
+    all_ = p.select("gemeentecode", "jaar", wet=ibis.literal("wmo"), inwoners=p.inwoners_totaal)
+    return youth.union(all_)
+
+
+def _per_1000(ctx: Context) -> ir.Table:
+    t, keys = ctx.grain(ctx.overlapping(ctx.zorgperioden, "begin", "eind"), extra=("wet",))
+    clients = t.group_by([*keys, "p_begin"]).aggregate(c=t.client_id.nunique())
+    # The population of the municipalities that have data, in the year the period starts.
+    present = ctx.zorgperioden.select("gemeente", "wet").distinct()
+    pop = _population(ctx)
+    pop = pop.join(present, [pop.gemeentecode == present.gemeente, pop.wet == present.wet])
+    pkeys = [k for k in keys if k != "periode"]
+    years = clients.select("periode", "p_begin").distinct()
+    pop = pop.join(years, pop.jaar == years.p_begin.year())
+    pop = pop.group_by(["periode", *pkeys]).aggregate(inwoners=pop.inwoners.sum())
+    j = clients.join(pop, [clients[k] == pop[k] for k in keys])
+    return j.select(*keys, waarde=(j.c * 1000.0 / j.inwoners).cast("float64"), n=j.c)
+
+
+# -- allocations and waiting ------------------------------------------------------------------
+def _toewijzingen(ctx: Context) -> ir.Table:
+    return _count(ctx, ctx.allocations, "toewijzingsdatum")
+
+
+def _answered(ctx: Context) -> ir.Table:
+    a = ctx.allocations
+    return ctx.at(a.filter(a.aanvraagdatum.notnull()), "toewijzingsdatum")
+
+
+def _doorlooptijd(ctx: Context) -> tuple[ir.Table, list[str], ir.NumericValue]:
+    t, keys = ctx.grain(_answered(ctx))
+    return t, keys, t.toewijzingsdatum.delta(t.aanvraagdatum, unit="day")
+
+
+def _binnen_5_werkdagen(ctx: Context) -> ir.Table:
+    t = ctx.working_days(_answered(ctx), "aanvraagdatum", "toewijzingsdatum", "werkdagen")
+    t, keys = ctx.grain(t)
+    return _pct(t, keys, t.werkdagen <= 5)
+
+
+def _started_after_wait(ctx: Context) -> ir.Table:
+    zp = ctx.zorgperioden
+    t = ctx.at(zp.filter(zp.wacht_vanaf.notnull()), "begin")
+    return t.mutate(wachttijd=t.begin.delta(t.wacht_vanaf, unit="day"))
+
+
+def _wachttijd(ctx: Context) -> tuple[ir.Table, list[str], ir.NumericValue]:
+    t, keys = ctx.grain(_started_after_wait(ctx))
+    return t, keys, t.wachttijd
+
+
+def _binnen_norm(ctx: Context) -> ir.Table:
+    t, keys = ctx.grain(_started_after_wait(ctx))
+    return _pct(t, keys, t.wachttijd <= ctx.norm(t.productcategorie))
+
+
+def _waiting(ctx: Context) -> ir.Table:
+    """Who waits at the end of each period: allocated but not started, or requested and not
+    yet allocated; with the date their wait began."""
+    a = ctx.allocations
+    zp = ctx.zorgperioden
+    first = zp.group_by("wet", "gemeente", "toewijzing_nummer").aggregate(eerste=zp.begin.min())
+    k = ("wet", "gemeente", "toewijzing_nummer")
+    a = a.left_join(first, [a[c] == first[c] for c in k]).select(*a.columns, "eerste")
+    a = ctx.every_period(a)
+    a = a.filter(
+        a.toewijzingsdatum <= a.p_eind,
+        a.einddatum.isnull() | (a.einddatum >= a.p_eind),
+        a.eerste.isnull() | (a.eerste > a.p_eind),
+    )
+    cols = ["periode", "p_begin", "p_eind", "wet", "gemeente", "aanbieder", "client_id"]
+    cols += ["productcategorie", "verwijzer", "wacht_vanaf"]
+    allocated = a.select(*cols)
+
+    r = T.first_requests(ctx.table("verzoek"))
+    t = ctx.table("toewijzing")
+    rk = ("wet", "gemeente", "aanbieder", "client_id", "referentie_aanbieder")
+    done = t.group_by(*rk).aggregate(toegewezen=t.toewijzingsdatum.min())
+    r = r.left_join(done, [r[c] == done[c] for c in rk]).select(*r.columns, "toegewezen")
+    r = ctx.every_period(r)
+    r = r.filter(
+        r.aanvraagdatum <= r.p_eind, r.toegewezen.isnull() | (r.toegewezen > r.p_eind)
+    ).mutate(wacht_vanaf=r.aanvraagdatum)
+    return allocated.union(r.select(*cols))
+
+
+def _wachtenden(ctx: Context) -> ir.Table:
+    t, keys = ctx.grain(_waiting(ctx))
+    return _cells(t, keys, t.client_id.nunique())
+
+
+def _wachttijd_lopend(ctx: Context) -> tuple[ir.Table, list[str], ir.NumericValue]:
+    t, keys = ctx.grain(_waiting(ctx))
+    return t, keys, t.p_eind.delta(t.wacht_vanaf, unit="day")
+
+
+def _tijdige_berichten(ctx: Context) -> ir.Table:
+    lev = ctx.table("levering")
+    lev = lev.mutate(gebeurtenis=ibis.ifelse(lev.soort == "start", lev.begindatum, lev.einddatum))
+    t = ctx.working_days(ctx.at(lev, "gebeurtenis"), "gebeurtenis", "dagtekening", "werkdagen")
+    t, keys = ctx.grain(t)
+    return _pct(t, keys, t.werkdagen <= 5)
+
+
+# -- money ------------------------------------------------------------------------------------
+def _prestaties(ctx: Context) -> ir.Table:
+    p = ctx.table("prestatie")
+    return p.mutate(cent=T.signed_cents(p))
+
+
+def _spend(waarde: Callable[[ir.Table], ir.NumericValue]) -> Builder:
+    def build(ctx: Context) -> ir.Table:
+        t, keys = ctx.grain(ctx.at(_prestaties(ctx), "begindatum"))
+        return _cells(t, keys, waarde(t))
+
+    return build
+
+
+def _with_rejection(ctx: Context, t: ir.Table) -> ir.Table:
+    r = ctx.rejected
+    k = ("wet", "gemeente", "aanbieder", "referentie_nummer")
+    j = t.left_join(r, [t[c] == r[c] for c in k]).select(*t.columns, "afgewezen")
+    return j.mutate(afgewezen=j.afgewezen.fill_null(False))
+
+
+def _toegekend(ctx: Context) -> ir.Table:
+    t = _with_rejection(ctx, ctx.at(_prestaties(ctx), "begindatum"))
+    t, keys = ctx.grain(t)
+    return _cells(t, keys, t.cent.sum(where=~t.afgewezen).fill_null(0) / 100)
+
+
+def _afgewezen_pct(ctx: Context) -> ir.Table:
+    a = ctx.table("declaratie_antwoord")
+    a = _with_rejection(ctx, ctx.at(a.mutate(cent=T.signed_cents(a)), "begindatum"))
+    t, keys = ctx.grain(a)
+    total = t.cent.sum()
+    rejected = t.cent.sum(where=t.afgewezen).fill_null(0)
+    return _cells(t, keys, ibis.ifelse(total == 0, ibis.null("float64"), rejected * 100.0 / total))
+
+
+def _budgetuitputting(ctx: Context) -> ir.Table:
+    t, keys = ctx.grain(ctx.at(_prestaties(ctx), "begindatum"))
+    spend = t.group_by([*keys, "p_begin"]).aggregate(cent=t.cent.sum(), n=t.client_id.nunique())
+    b = ctx.table("budget").rename(gemeente="gemeentecode")
+    bkeys = [k for k in keys if k != "periode"]
+    b = b.group_by(["jaar", *bkeys]).aggregate(budget=b.budget_cent.sum())
+    j = spend.join(b, [spend.p_begin.year() == b.jaar, *(spend[k] == b[k] for k in bkeys)])
+    return j.select(*keys, waarde=(j.cent * 100.0 / j.budget).cast("float64"), n=j.n)
+
+
+def _prognose(ctx: Context) -> ir.Table:
+    """Realised spend plus, per allocation still active at the horizon, its recent monthly run
+    rate (the three months up to the horizon) times the months it has left in the year."""
+    realised = ctx.at(_prestaties(ctx), "begindatum")
+    cols = ["periode", "p_begin", "wet", "gemeente", "aanbieder", "client_id"]
+    cols += ["productcategorie", "toewijzing_nummer", "cent"]
+    realised = realised.select(*cols)
+    horizon = ctx.invoice_horizon
+    if horizon is None:
+        t, keys = ctx.grain(realised)
+        return _cells(t, keys, t.cent.sum() / 100)
+    h_month = horizon.year * 12 + horizon.month
+    p = _prestaties(ctx)
+    recent = p.filter(
+        (p.begindatum.year() * 12 + p.begindatum.month()) > h_month - 3,
+        p.begindatum <= horizon,
+    )
+    k = ("wet", "gemeente", "toewijzing_nummer")
+    rate = recent.group_by(*k).aggregate(maand_cent=recent.cent.sum() / 3.0)
+    a = ctx.allocations
+    a = a.filter(a.ingangsdatum <= horizon, a.einddatum.isnull() | (a.einddatum > horizon))
+    a = a.join(rate, [a[c] == rate[c] for c in k]).select(*a.columns, "maand_cent")
+    a = a.cross_join(ctx.periods.drop("p_sleutel"))
+    year_end = a.p_begin.year() * 12 + 12
+    last = ibis.least(year_end, (a.einddatum.year() * 12 + a.einddatum.month()).fill_null(year_end))
+    first = ibis.greatest(h_month + 1, a.p_begin.year() * 12 + 1)
+    months = ibis.greatest(last - first + 1, 0)
+    rest = a.filter(months > 0).select(*cols[:-1], cent=a.maand_cent * months)
+    t, keys = ctx.grain(realised.mutate(cent=realised.cent.cast("float64")).union(rest))
+    return _cells(t, keys, t.cent.sum() / 100)
+
+
+def _verwijzer_aandeel(ctx: Context) -> ir.Table:
+    t, keys = ctx.grain(ctx.at(ctx.allocations, "toewijzingsdatum"), extra=("verwijzer",))
+    cells = t.group_by(keys).aggregate(c=t.count(), n=t.client_id.nunique())
+    outer = [k for k in keys if k != "verwijzer"]
+    totals = cells.group_by(outer).aggregate(totaal=cells.c.sum())
+    j = cells.join(totals, [cells[k] == totals[k] for k in outer])
+    return j.select(*keys, waarde=(j.c * 100.0 / j.totaal).cast("float64"), n=j.n)
+
+
+# -- distributions ----------------------------------------------------------------------------
+def _quantile(obs: Observations, q: float) -> Builder:
+    def build(ctx: Context) -> ir.Table:
+        t, keys, value = obs(ctx)
+        return _cells(t, keys, value.quantile(q))
+
+    return build
+
+
+def _distribution(base: str, titel: str, title: str, uitleg: str, obs: Observations, **kw) -> list:
+    return [
+        KPI(f"{base}_mediaan", f"{titel} (mediaan)", f"{title} (median)", "dagen",
+            f"{uitleg} De mediaan: de helft wacht of duurt korter, de helft langer.",
+            build=_quantile(obs, 0.5), **kw),
+        KPI(f"{base}_p90", f"{titel} (90e percentiel)", f"{title} (90th percentile)", "dagen",
+            f"{uitleg} Het 90e percentiel: 9 op de 10 korter, 1 op de 10 langer.",
+            build=_quantile(obs, 0.9), **kw),
+    ]  # fmt: skip
+
+
+_WHO_ALL = (GEMEENTE, AANBIEDER, ACCOUNTANT)
+_REGION = ("wet", "gemeente")
+
+CATALOGUE: tuple[KPI, ...] = (
+    KPI("clienten", "Cliënten in zorg", "Clients in care", "aantal",
+        "Hoeveel verschillende inwoners in deze periode zorg kregen (een zorgperiode liep).",
+        (GEMEENTE, AANBIEDER), _ZP, _clienten),
+    KPI("gestarte_trajecten", "Gestarte trajecten", "Started trajectories", "aantal",
+        "Hoeveel zorgtrajecten in deze periode begonnen.",
+        (GEMEENTE, AANBIEDER), _ZP, _gestart),
+    KPI("beeindigde_trajecten", "Beëindigde trajecten", "Ended trajectories", "aantal",
+        "Hoeveel zorgtrajecten in deze periode definitief stopten (een tijdelijke stop telt niet).",
+        (GEMEENTE, AANBIEDER), _ZP, _beeindigd),
+    KPI("toewijzingen", "Toewijzingen", "Allocations", "aantal",
+        "Hoeveel keer de gemeente in deze periode zorg toewees.",
+        (GEMEENTE, AANBIEDER), _ALLOC, _toewijzingen),
+    KPI("uitgaven", "Uitgaven", "Spend", "euro",
+        "Wat aanbieders voor zorg in deze periode declareerden, min creditnota's.",
+        _WHO_ALL, _SPEND, _spend(lambda t: t.cent.sum() / 100)),
+    KPI("uitgaven_toegekend", "Uitgaven na afwijzing", "Spend accepted", "euro",
+        "De uitgaven zonder de declaratieregels die de gemeente heeft afgewezen.",
+        _WHO_ALL, (*_SPEND, "declaratie_antwoord"), _toegekend),
+    KPI("uitgaven_per_client", "Uitgaven per cliënt", "Spend per client", "euro per cliënt",
+        "De uitgaven gedeeld door het aantal cliënten voor wie in deze periode is gedeclareerd.",
+        _WHO_ALL, _SPEND, _spend(lambda t: t.cent.sum() / 100 / t.client_id.nunique())),
+    KPI("budgetuitputting_pct", "Budgetuitputting", "Budget used", "%",
+        "Welk deel van het jaarbudget van de gemeente al is uitgegeven.",
+        (GEMEENTE, ACCOUNTANT), (*_SPEND, "budget"), _budgetuitputting,
+        dims=_REGION, per=("year",)),
+    KPI("prognose_jaar", "Prognose jaaruitgaven", "Year-end forecast", "euro",
+        "Wat het hele jaar naar verwachting kost: wat al gedeclareerd is, plus voor elke lopende "
+        "toewijzing het recente maandbedrag maal de maanden die nog resten.",
+        (GEMEENTE, ACCOUNTANT), _SPEND, _prognose, per=("year",)),
+    *_distribution(
+        "doorlooptijd_verzoek_toewijzing_dagen", "Doorlooptijd verzoek tot toewijzing",
+        "Request to allocation time",
+        "Hoeveel dagen er liggen tussen het verzoek van de aanbieder en de toewijzing.",
+        _doorlooptijd, voor=(GEMEENTE, AANBIEDER), bronnen=_ALLOC),
+    KPI("verzoek_binnen_5_werkdagen_pct", "Verzoeken binnen 5 werkdagen beantwoord",
+        "Requests answered within 5 working days", "%",
+        "Welk deel van de verzoeken om toewijzing de gemeente binnen 5 werkdagen beantwoordde "
+        "(de afspraak uit de iStandaarden, OP274).",
+        (GEMEENTE, AANBIEDER), _ALLOC, _binnen_5_werkdagen),
+    *_distribution(
+        "wachttijd_dagen", "Wachttijd", "Waiting time",
+        "Hoeveel dagen een inwoner wachtte van aanvraag (of toewijzing) tot de start van de zorg.",
+        _wachttijd, voor=(GEMEENTE, AANBIEDER), bronnen=_ZP),
+    KPI("wachttijd_binnen_norm_pct", "Binnen de wachttijdnorm", "Within the waiting-time norm",
+        "%", "Welk deel van de gestarte cliënten binnen de norm begon (Treeknorm: 14 weken).",
+        (GEMEENTE, AANBIEDER), _ZP, _binnen_norm),
+    KPI("wachtenden", "Wachtenden", "Waiting list", "aantal",
+        "Hoeveel inwoners aan het eind van de periode op zorg wachten: toegewezen maar nog niet "
+        "gestart, of aangevraagd en nog niet toegewezen.",
+        (GEMEENTE, AANBIEDER), _ZP, _wachtenden),
+    *_distribution(
+        "wachttijd_lopend_dagen", "Lopende wachttijd", "Current waiting time",
+        "Hoe lang wie nog wacht aan het eind van de periode al wacht.",
+        _wachttijd_lopend, voor=(GEMEENTE, AANBIEDER), bronnen=_ZP),
+    *_distribution(
+        "trajectduur_dagen", "Trajectduur", "Trajectory duration",
+        "Hoeveel dagen een afgesloten zorgtraject duurde, van eerste start tot definitief einde.",
+        _trajectduur, voor=(GEMEENTE, AANBIEDER), bronnen=_ZP),
+    KPI("beeindigd_volgens_plan_pct", "Beëindigd volgens plan", "Ended as planned", "%",
+        "Welk deel van de afgesloten trajecten stopte omdat de doelen bereikt waren.",
+        (GEMEENTE, AANBIEDER), _ZP, _ending_share(PLANNED)),
+    KPI("uitval_pct", "Uitval", "Dropout", "%",
+        "Welk deel van de afgesloten trajecten voortijdig stopte op initiatief van één partij.",
+        (GEMEENTE, AANBIEDER), _ZP, _ending_share(DROPOUT)),
+    KPI("herhaald_beroep_pct", "Herhaald beroep", "Repeat use", "%",
+        "Welk deel van de cliënten die volgens plan stopten binnen 12 maanden opnieuw zorg nodig "
+        "had. Voorlopig zolang die 12 maanden nog niet voorbij zijn.",
+        (GEMEENTE, AANBIEDER), _ZP, _herhaald_beroep),
+    KPI("verwijzer_aandeel_pct", "Aandeel per verwijzer", "Share per referrer", "%",
+        "Welk deel van de nieuwe toewijzingen via welke verwijzer kwam (gemeente, huisarts, "
+        "jeugdarts, gecertificeerde instelling, medisch specialist, rechter).",
+        (GEMEENTE,), _ALLOC, _verwijzer_aandeel, adds=("verwijzer",)),
+    KPI("verblijf_aandeel_pct", "Aandeel met verblijf", "Share with residential care", "%",
+        "Welk deel van de jeugdigen in zorg een vorm van verblijf (uit huis) had.",
+        (GEMEENTE, AANBIEDER), _ZP, _verblijf,
+        dims=tuple(d for d in DIMS if d != "productcategorie")),
+    KPI("clienten_per_1000", "Cliënten per 1.000 inwoners", "Clients per 1,000 inhabitants",
+        "per 1.000 inwoners",
+        "Hoeveel inwoners per 1.000 zorg kregen (jeugd: per 1.000 jongeren tot 18 jaar).",
+        (GEMEENTE,), (*_ZP, "populatie"), _per_1000, dims=_REGION, adds=("wet",)),
+    KPI("tijdige_berichten_pct", "Tijdige start- en stopberichten", "Timely start/stop messages",
+        "%", "Welk deel van de start- en stopberichten de aanbieder binnen 5 werkdagen stuurde.",
+        (GEMEENTE, AANBIEDER), ("levering", "toewijzing", "verzoek", "client"),
+        _tijdige_berichten),
+    KPI("declaraties_afgewezen_pct", "Afgewezen declaraties", "Rejected invoices", "%",
+        "Welk deel van het gedeclareerde bedrag de gemeente afwees (retourbericht JW325).",
+        _WHO_ALL, ("declaratie_antwoord", "toewijzing", "verzoek", "client"), _afgewezen_pct),
+)  # fmt: skip
+
+BY_ID = {k.id: k for k in CATALOGUE}

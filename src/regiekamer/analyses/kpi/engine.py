@@ -1,0 +1,119 @@
+"""Run the catalogue: one request (window, periods, grain, KPIs) over one Ibis backend.
+
+The same expressions run on DuckDB and on Spark; only the backend differs. The result is a list
+of plain rows ``kpi, periode, <dims>, waarde, eenheid, n, onderdrukt, voorlopig`` sorted by
+catalogue order, period and dimensions, ready for disclosure control and the faces.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import ibis
+
+from regiekamer.analyses.kpi.context import DIMS, Context
+from regiekamer.analyses.kpi.definitions import BY_ID, CATALOGUE, KPI
+from regiekamer.analyses.periods import PER
+from regiekamer.errors import RegiekamerError
+
+
+@dataclass(frozen=True)
+class Request:
+    start: dt.date
+    end: dt.date
+    per: str = "year"
+    by: tuple[str, ...] = ()
+    kpis: tuple[str, ...] = ()  # empty: the whole catalogue
+    norm_days: int = 98
+    norm_per_category: tuple[tuple[str, int], ...] = ()
+
+    def selected(self) -> list[KPI]:
+        return [BY_ID[k] for k in self.kpis] if self.kpis else list(CATALOGUE)
+
+    def key(self) -> str:
+        """A stable text key of everything that determines the result (for the cache)."""
+        return repr(
+            (self.start, self.end, self.per, self.by, self.kpis, self.norm_days,
+             self.norm_per_category)
+        )  # fmt: skip
+
+
+@dataclass
+class Result:
+    rows: list[dict] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # kpi -> why not at this grain
+
+
+def validate(request: Request) -> None:
+    """Reject a request that cannot mean anything, with a Dutch message."""
+    if request.per not in PER:
+        raise RegiekamerError(f"Onbekende periode '{request.per}'; kies uit {', '.join(PER)}.")
+    unknown = [d for d in request.by if d not in DIMS]
+    if unknown:
+        raise RegiekamerError(
+            f"Onbekende dimensie {', '.join(unknown)}; kies uit {', '.join(DIMS)}."
+        )
+    missing = [k for k in request.kpis if k not in BY_ID]
+    if missing:
+        raise RegiekamerError(
+            f"Onbekende KPI {', '.join(missing)}; zie 'regiekamer kpi --list'."
+        )
+    if request.end < request.start:
+        raise RegiekamerError("De einddatum ligt voor de begindatum.")
+
+
+def compute(
+    con: ibis.BaseBackend,
+    request: Request,
+    *,
+    on_kpi: Callable[[str], None] | None = None,
+) -> Result:
+    """Compute the requested KPIs; ``on_kpi`` is called after each one (progress)."""
+    validate(request)
+    ctx = Context(
+        con,
+        start=request.start,
+        end=request.end,
+        per=request.per,
+        by=request.by,
+        norm_days=request.norm_days,
+        norm_per_category=dict(request.norm_per_category),
+    )
+    result = Result()
+    for kpi in request.selected():
+        why = kpi.unsupported(request.by, request.per)
+        if why:
+            result.skipped[kpi.id] = why
+        else:
+            result.rows.extend(_rows(kpi, con.to_pyarrow(kpi.build(ctx)).to_pylist(), request))
+        if on_kpi:
+            on_kpi(kpi.id)
+    return result
+
+
+def output_dims(kpi: KPI, by: Sequence[str]) -> list[str]:
+    return [*by, *(d for d in kpi.adds if d not in by)]
+
+
+def _rows(kpi: KPI, cells: list[dict], request: Request) -> list[dict]:
+    dims = output_dims(kpi, request.by)
+    out = []
+    for c in cells:
+        value = c["waarde"]
+        if value is not None and not math.isfinite(value):
+            value = None  # a ratio over nothing is not computable, not infinite
+        row = {"kpi": kpi.id, "periode": c["periode"]}
+        row.update({d: c[d] for d in dims})
+        row.update(
+            waarde=value,
+            eenheid=kpi.eenheid,
+            n=c["n"],
+            onderdrukt=False,
+            voorlopig=bool(c.get("voorlopig", False)),
+        )
+        out.append(row)
+    out.sort(key=lambda r: (r["periode"], *((r[d] is None, r[d] or "") for d in dims)))
+    return out

@@ -1,0 +1,116 @@
+"""Reporting periods (jaar, kwartaal, maand) as a small Ibis table, and working days.
+
+A measurement belongs to the period that holds its date (DOMAIN.md §4). Periods are joined on an
+integer key computed from the date (year, year*10+quarter, year*100+month): an equi-join that every
+engine runs fast, followed by a range check for periods clipped by ``--from``/``--to``.
+Working days come from a calendar table built from the ``holidays`` package, joined in the
+expression (not a Python UDF), so the count is the same on DuckDB and on Spark.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+
+import holidays
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+PER = ("year", "quarter", "month")
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    begin: dt.date
+    end: dt.date
+    key: int
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    nxt = dt.date(year + month // 12, month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def periods(start: dt.date, end: dt.date, per: str) -> list[Period]:
+    """The periods of ``per`` that cover [start, end], each clipped to that window."""
+    if per not in PER:
+        raise ValueError(per)
+    out: list[Period] = []
+    y, m = start.year, start.month
+    while dt.date(y, m, 1) <= end:
+        if per == "year":
+            label, key, last = str(y), y, dt.date(y, 12, 31)
+            step = 12 - m + 1
+        elif per == "quarter":
+            q = (m - 1) // 3 + 1
+            label, key, last = f"{y}-K{q}", y * 10 + q, _month_end(y, q * 3)
+            step = q * 3 - m + 1
+        else:
+            label, key, last = f"{y}-{m:02d}", y * 100 + m, _month_end(y, m)
+            step = 1
+        first = dt.date(y, m, 1) if per == "month" else _period_start(y, m, per)
+        out.append(Period(label, max(first, start), min(last, end), key))
+        m += step
+        y, m = y + (m - 1) // 12, (m - 1) % 12 + 1
+    return out
+
+
+def _period_start(y: int, m: int, per: str) -> dt.date:
+    if per == "year":
+        return dt.date(y, 1, 1)
+    return dt.date(y, ((m - 1) // 3) * 3 + 1, 1)
+
+
+def period_key(d: ir.DateValue, per: str) -> ir.IntegerValue:
+    """The integer key of the period holding ``d``."""
+    if per == "year":
+        return d.year()
+    if per == "quarter":
+        return d.year() * 10 + d.quarter()
+    return d.year() * 100 + d.month()
+
+
+def period_table(items: list[Period]) -> ir.Table:
+    return ibis.memtable(
+        pa.table(
+            {
+                "periode": pa.array([p.label for p in items], pa.string()),
+                "p_begin": pa.array([p.begin for p in items], pa.date32()),
+                "p_eind": pa.array([p.end for p in items], pa.date32()),
+                "p_sleutel": pa.array([p.key for p in items], pa.int64()),
+            }
+        )
+    )
+
+
+CALENDAR_YEARS = range(1990, 2061)
+
+
+@cache
+def _calendar() -> pa.Table:
+    """Every date with the number of Dutch working days up to and including it."""
+    nl = holidays.country_holidays("NL", years=CALENDAR_YEARS)
+    day = dt.date(CALENDAR_YEARS.start, 1, 1)
+    last = dt.date(CALENDAR_YEARS.stop - 1, 12, 31)
+    dates, counts, n = [], [], 0
+    while day <= last:
+        if day.weekday() < 5 and day not in nl:
+            n += 1
+        dates.append(day)
+        counts.append(n)
+        day += dt.timedelta(days=1)
+    return pa.table({"k_datum": pa.array(dates, pa.date32()), "k_nr": pa.array(counts, pa.int64())})
+
+
+def calendar_table() -> ir.Table:
+    return ibis.memtable(_calendar())
+
+
+def working_days(a: dt.date, b: dt.date) -> int:
+    """Working days after ``a`` up to and including ``b`` (plain Python, for docs and tests)."""
+    table = _calendar().to_pydict()
+    index = {d: n for d, n in zip(table["k_datum"], table["k_nr"], strict=True)}
+    return index[b] - index[a]

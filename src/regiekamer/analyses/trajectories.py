@@ -1,0 +1,118 @@
+"""The facts every KPI rests on, derived once from the store tables (DOMAIN.md §4).
+
+- ``allocations``: each toewijzing with the request (JW315) it answers, its referrer type and the
+  date its waiting time starts. No request: the access team allocated it (referrer ``01``) and the
+  wait starts at the toewijzingsdatum.
+- ``zorgperioden``: JW305 starts closed by their JW307 stops; a stop with reden 20 (tijdelijk
+  beëindigd) followed by a new start on the same allocation continues the same zorgperiode.
+- ``rejected_lines``: the invoice lines that a JW325 rejected (a retourcode other than 0200/8001),
+  matched on their ReferentieNummer.
+
+Pure functions over Ibis tables: they run unchanged on DuckDB and on Spark.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+TEMPORARY_STOP = "20"
+ACCEPTED_CODES = ("0200", "8001")
+OWN_ACCESS_TEAM = "01"
+
+_ALLOCATION = ("wet", "gemeente", "toewijzing_nummer")
+_REQUEST = ("wet", "gemeente", "aanbieder", "client_id", "referentie_aanbieder")
+_SEGMENT = ("wet", "gemeente", "aanbieder", "client_id", "toewijzing_nummer")
+
+
+def first_requests(verzoek: ir.Table) -> ir.Table:
+    """One row per request reference: its earliest dagtekening and that row's referrer."""
+    w = ibis.window(group_by=list(_REQUEST), order_by=["dagtekening", "verwijzer_type"])
+    ranked = verzoek.filter(verzoek.referentie_aanbieder.notnull()).mutate(
+        _rang=ibis.row_number().over(w)
+    )
+    first = ranked.filter(ranked._rang == 0)
+    return first.select(
+        *_REQUEST,
+        "productcategorie",
+        aanvraagdatum=first.dagtekening,
+        verwijzer=first.verwijzer_type.fill_null(OWN_ACCESS_TEAM),
+    )
+
+
+def allocations(toewijzing: ir.Table, verzoek: ir.Table) -> ir.Table:
+    """Allocations with their request date (or null), referrer and the start of their wait."""
+    req = first_requests(verzoek)
+    req = req.drop("productcategorie")
+    t = toewijzing.left_join(req, [toewijzing[k] == req[k] for k in _REQUEST])
+    return t.select(
+        "wet",
+        "gemeente",
+        "aanbieder",
+        "client_id",
+        "toewijzing_nummer",
+        "productcategorie",
+        "toewijzingsdatum",
+        "ingangsdatum",
+        "einddatum",
+        "aanvraagdatum",
+        verwijzer=req.verwijzer.fill_null(OWN_ACCESS_TEAM),
+        wacht_vanaf=req.aanvraagdatum.fill_null(toewijzing.toewijzingsdatum),
+    )
+
+
+def zorgperioden(levering: ir.Table) -> ir.Table:
+    """One row per zorgperiode: first begin, end, reason of its last stop, and whether that end
+    is definitive (a last stop with reden 20 is not)."""
+    starts = levering.filter(levering.soort == "start")
+    stops = levering.filter(levering.soort == "stop").select(
+        *_SEGMENT, "begindatum", stop_eind="einddatum", reden="reden_beeindiging"
+    )
+    keys = (*_SEGMENT, "begindatum")
+    seg = starts.left_join(stops, [starts[k] == stops[k] for k in keys]).select(
+        *_SEGMENT, "begindatum", "productcategorie", eind=stops.stop_eind, reden=stops.reden
+    )
+    order = ibis.window(group_by=list(_SEGMENT), order_by=["begindatum"])
+    seg = seg.mutate(_nieuw=ibis.ifelse(seg.reden.lag().over(order) == TEMPORARY_STOP, 0, 1))
+    running = ibis.cumulative_window(group_by=list(_SEGMENT), order_by=["begindatum"])
+    seg = seg.mutate(_zp=seg._nieuw.sum().over(running))
+    per_zp = ibis.window(group_by=[*_SEGMENT, "_zp"], order_by=["begindatum"])
+    seg = seg.mutate(
+        begin=seg.begindatum.min().over(per_zp),
+        _laatste=seg.begindatum.lead().over(per_zp).isnull(),
+    )
+    last = seg.filter(seg._laatste)
+    return last.select(
+        *_SEGMENT,
+        "productcategorie",
+        "begin",
+        "eind",
+        "reden",
+        definitief=last.eind.notnull() & (last.reden.fill_null("") != TEMPORARY_STOP),
+    )
+
+
+def with_allocation(zp: ir.Table, alloc: ir.Table) -> ir.Table:
+    """Zorgperioden with their allocation's referrer and wait start (null without allocation)."""
+    a = alloc.select(*_ALLOCATION, "verwijzer", "wacht_vanaf")
+    return zp.left_join(a, [zp[k] == a[k] for k in _ALLOCATION]).select(
+        *zp.columns, "verwijzer", "wacht_vanaf"
+    )
+
+
+def rejected_lines(antwoord: ir.Table) -> ir.Table:
+    """Distinct (wet, gemeente, aanbieder, referentie_nummer) of lines a JW325 rejected."""
+    codes = antwoord.select(
+        "wet", "gemeente", "aanbieder", "referentie_nummer", code=antwoord.retourcodes.unnest()
+    )
+    return (
+        codes.filter(~codes.code.isin(ACCEPTED_CODES))
+        .select("wet", "gemeente", "aanbieder", "referentie_nummer")
+        .distinct()
+        .mutate(afgewezen=ibis.literal(True))
+    )
+
+
+def signed_cents(t: ir.Table) -> ir.IntegerValue:
+    """A line's amount in cents, negative for a credit line (debet − credit)."""
+    return ibis.ifelse(t.debet_credit == "C", -t.bedrag_cent, t.bedrag_cent)
