@@ -7,19 +7,26 @@ hold no logic of their own.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
 
+from regiekamer.analyses.backends import open_backend
+from regiekamer.analyses.kpi import engine as kpi_engine
+from regiekamer.analyses.kpi.definitions import BY_ID
+from regiekamer.analyses.kpi.definitions import CATALOGUE as KPI_CATALOGUE
+from regiekamer.errors import RegiekamerError
 from regiekamer.ingest import pipeline
 from regiekamer.ingest.findings import CATALOGUE, FINDING_FIELDS
 from regiekamer.ingest.load import Outcome
+from regiekamer.privacy.disclosure import suppress
 from regiekamer.privacy.pseudonym import create_key_file, load_key
 from regiekamer.settings import Settings
 from regiekamer.standards.messages import DATA
-from regiekamer.store import schema
+from regiekamer.store import kpi_cache, schema
 from regiekamer.store.connection import connect
 
 FINDING_KEYS = FINDING_FIELDS
@@ -108,6 +115,93 @@ class Regiekamer:
             ]
         finally:
             con.close()
+
+    def kpi(
+        self,
+        *,
+        year: int | None = None,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        per: str = "year",
+        by: Sequence[str] = (),
+        kpis: Sequence[str] = (),
+        engine: str = "duckdb",
+        public: bool = False,
+        on_kpi: Callable[[str], None] | None = None,
+    ) -> kpi_engine.Result:
+        """KPI rows for a window (a year, or start..end) per period and grain.
+
+        Results are materialised in the store per request and KPI; a cached result is used while
+        the tables it read are unchanged. ``public`` applies disclosure control (small cells and
+        their complements suppressed), as every output outside the owner's scope must.
+        """
+        if year is not None:
+            start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        if start is None or end is None:
+            raise RegiekamerError("Geef een jaar, of een begin- en einddatum.")
+        request = kpi_engine.Request(
+            start=start,
+            end=end,
+            per=per,
+            by=tuple(by),
+            kpis=tuple(kpis),
+            norm_days=self.settings.wachttijd_norm_dagen,
+            norm_per_category=tuple(sorted(self.settings.wachttijd_norm_per_categorie.items())),
+        )
+        kpi_engine.validate(request)
+        key = f"{engine}|{request.key()}"
+        result, cells, todo, versions = kpi_engine.Result(), {}, [], {}
+        con = self._connect()  # read-write: the cache lives in the store
+        try:
+            for k in request.selected():
+                why = k.unsupported(request.by, request.per)
+                if why:
+                    result.skipped[k.id] = why
+                    continue
+                versions[k.id] = kpi_cache.source_version(con, k.bronnen)
+                dims = kpi_engine.output_dims(k, request.by)
+                cells[k.id] = kpi_cache.lookup(con, key, k.id, versions[k.id], dims)
+                if cells[k.id] is None:
+                    todo.append(k.id)
+                elif on_kpi:
+                    on_kpi(k.id)
+        finally:
+            con.close()
+        if todo:
+            tables = sorted({t for k in todo for t in BY_ID[k].bronnen})
+            with open_backend(self.settings, engine, tables) as backend:
+                todo_request = replace(request, kpis=tuple(todo))
+                fresh = kpi_engine.compute(backend, todo_request, on_kpi=on_kpi)
+            con = self._connect()
+            try:
+                for k in todo:
+                    cells[k] = [r for r in fresh.rows if r["kpi"] == k]
+                    kpi_cache.save(con, key, k, versions[k], cells[k])
+            finally:
+                con.close()
+        for k in request.selected():
+            if k.id in cells:
+                result.rows.extend(kpi_engine.rows(k, cells[k.id], request))
+        if public:
+            result.rows = suppress(result.rows, list(request.by), self.settings.min_cell)
+        return result
+
+    @staticmethod
+    def kpi_catalogue() -> list[dict[str, object]]:
+        """The KPI catalogue as data: what each indicator is, for whom, at which grains."""
+        return [
+            {
+                "id": k.id,
+                "titel": k.titel,
+                "title": k.title,
+                "eenheid": k.eenheid,
+                "uitleg": k.uitleg,
+                "voor": list(k.voor),
+                "dimensies": list(k.dims),
+                "perioden": list(k.per),
+            }
+            for k in KPI_CATALOGUE
+        ]
 
     @staticmethod
     def catalogue() -> list[dict[str, str]]:

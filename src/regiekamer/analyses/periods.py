@@ -19,6 +19,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 PER = ("year", "quarter", "month")
+PER_NL = {"year": "jaar", "quarter": "kwartaal", "month": "maand"}
 
 
 @dataclass(frozen=True)

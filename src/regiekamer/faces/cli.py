@@ -1,4 +1,4 @@
-"""The command line: `regiekamer init | ingest | findings | generate | demo | status`.
+"""The command line: `regiekamer init | ingest | findings | kpi | generate | demo | status`.
 
 English verbs and options, Dutch domain nouns and Dutch output (the users' language).
 Exit codes: 0 done, 1 done but --strict and records were rejected, 2 could not run.
@@ -13,7 +13,6 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -26,11 +25,12 @@ from rich.table import Table
 
 from regiekamer import __version__
 from regiekamer.errors import RegiekamerError
-from regiekamer.facade import FINDING_KEYS, Regiekamer
+from regiekamer.facade import FINDING_KEYS
+from regiekamer.faces import cli_kpi
+from regiekamer.faces.common import StoreOpt, console, err, kamer
 from regiekamer.faces.export import to_json, to_xlsx
 from regiekamer.ingest.layouts import LAYOUTS
 from regiekamer.ingest.load import Outcome
-from regiekamer.settings import Settings
 
 app = typer.Typer(
     help="regiekamer: de gezamenlijke regiekamer van het sociaal domein.",
@@ -39,23 +39,12 @@ app = typer.Typer(
     # A traceback must never print local variables: they may hold a BSN being read.
     pretty_exceptions_show_locals=False,
 )
-console = Console()
-err = Console(stderr=True)
-
-StoreOpt = typer.Option(
-    None, "--store", help="DuckDB-store (standaard: regiekamer.duckdb of REGIEKAMER_STORE)."
-)
 
 
 class Format(StrEnum):
     table = "table"
     json = "json"
     xlsx = "xlsx"
-
-
-def _kamer(store: Path | None) -> Regiekamer:
-    settings = Settings(store=store) if store else Settings()
-    return Regiekamer(settings)
 
 
 def _version(value: bool) -> None:
@@ -76,7 +65,7 @@ def _main(
 @app.command()
 def init(store: Path | None = StoreOpt) -> None:
     """Maak de store aan (met sleutelbestand ernaast) of breng hem naar de nieuwste versie."""
-    res = _kamer(store).init()
+    res = kamer(store).init()
     console.print(f"Store {'aangemaakt' if res.created_store else 'bijgewerkt'}: {res.store}")
     if res.key_file:
         state = "aangemaakt (mode 0600)" if res.created_key else "bestaat al"
@@ -94,7 +83,7 @@ def ingest(
     fmt: str = typer.Option("table", "--format", help="table of json (het verslag)."),
 ) -> None:
     """Lees iJw/iWmo-berichten en tabellen (CSV/XLSX/Parquet) in de store."""
-    kamer = _kamer(store)
+    rk = kamer(store)
     shown = 0
     with Progress(
         TextColumn("[bold]Inlezen"),
@@ -121,7 +110,7 @@ def ingest(
                 shown += 1
                 progress.console.print(_file_line(o))
 
-        report = kamer.ingest(paths, on_file=on_file, on_plan=on_plan, on_bytes=on_bytes)
+        report = rk.ingest(paths, on_file=on_file, on_plan=on_plan, on_bytes=on_bytes)
     totals = report.totals
     if fmt == "json":
         print(to_json({"bestanden": [vars(o) for o in report.files], "totaal": totals}))
@@ -174,8 +163,8 @@ def findings(
     catalogue: bool = typer.Option(False, "--catalogue", help="Toon de regelcatalogus."),
 ) -> None:
     """Toon de bevindingen van het inlezen (of met --catalogue: alle regels)."""
-    kamer = _kamer(store)
-    rows = kamer.catalogue() if catalogue else kamer.findings(code=code, ernst=ernst)
+    rk = kamer(store)
+    rows = rk.catalogue() if catalogue else rk.findings(code=code, ernst=ernst)
     keys = tuple(rows[0]) if catalogue and rows else FINDING_KEYS
     if fmt == Format.json:
         text = to_json(rows)
@@ -202,7 +191,7 @@ def status(
     fmt: str = typer.Option("table", "--format", help="table of json"),
 ) -> None:
     """Wat staat er in de store: rijen per tabel, bestanden, bevindingen, declaraties."""
-    s = _kamer(store).summary()
+    s = kamer(store).summary()
     if fmt == "json":
         print(to_json(s))
         return
@@ -333,6 +322,9 @@ def layouts(
             soort = f"{c.kind} ({c.ldt or '/'.join(c.values)})" if c.kind == "code" else c.kind
             t.add_row(c.name, soort, "ja" if c.required else "", c.uitleg)
         console.print(t)
+
+
+app.command("kpi")(cli_kpi.kpi)
 
 
 def main() -> None:

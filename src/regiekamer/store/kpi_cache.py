@@ -3,14 +3,19 @@
 A result is stored per (request key, KPI) with the versions of the tables that KPI reads
 (``tabel_versie``, bumped by every ingest that changes a table). A lookup only returns rows whose
 recorded versions still match: a new ingest invalidates exactly the KPIs that read what it touched.
+The rows are a plain table (``kpi_resultaat``), one nullable column per dimension.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import duckdb
+import pyarrow as pa
+
+_DIMS = ("wet", "gemeente", "aanbieder", "productcategorie", "verwijzer", "leeftijdsgroep")
+_COLUMNS = ("periode", *_DIMS, "waarde", "n", "voorlopig")
+_TYPES = (pa.string(),) * 7 + (pa.float64(), pa.int64(), pa.bool_())
 
 
 def source_version(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> str:
@@ -24,17 +29,45 @@ def source_version(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> str
     return ",".join(f"{t}:{found.get(t, 0)}" for t in names)
 
 
-def lookup(con: duckdb.DuckDBPyConnection, key: str, kpi: str, version: str) -> list[dict] | None:
-    """The cached rows of ``kpi`` for this request, or None when absent or stale."""
-    row = con.execute(
-        "SELECT rijen FROM kpi_resultaat WHERE sleutel = ? AND kpi = ? AND bronversie = ?",
+def lookup(
+    con: duckdb.DuckDBPyConnection, key: str, kpi: str, version: str, dims: Sequence[str]
+) -> list[dict] | None:
+    """The cached cells (periode, dims, waarde, n, voorlopig) or None when absent or stale."""
+    hit = con.execute(
+        "SELECT 1 FROM kpi_berekening WHERE sleutel = ? AND kpi = ? AND bronversie = ?",
         [key, kpi, version],
     ).fetchone()
-    return None if row is None else json.loads(row[0])
-
-
-def save(con: duckdb.DuckDBPyConnection, key: str, kpi: str, version: str, rows: list) -> None:
-    con.execute(
-        "INSERT OR REPLACE INTO kpi_resultaat VALUES (?, ?, ?, ?, current_timestamp)",
-        [key, kpi, version, json.dumps(rows, default=str)],
+    if hit is None:
+        return None
+    cols = ", ".join(["periode", *dims, "waarde", "n", "voorlopig"])
+    return (
+        con.execute(f"SELECT {cols} FROM kpi_resultaat WHERE sleutel = ? AND kpi = ?", [key, kpi])
+        .to_arrow_table()
+        .to_pylist()
     )
+
+
+def save(
+    con: duckdb.DuckDBPyConnection, key: str, kpi: str, version: str, cells: list[dict]
+) -> None:
+    """Replace the cached cells of ``kpi`` for this request, in one transaction."""
+    data = pa.table(
+        {c: pa.array([r.get(c) for r in cells], t) for c, t in zip(_COLUMNS, _TYPES, strict=True)}
+    )
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM kpi_resultaat WHERE sleutel = ? AND kpi = ?", [key, kpi])
+        con.execute("DELETE FROM kpi_berekening WHERE sleutel = ? AND kpi = ?", [key, kpi])
+        con.register("cache_rows", data)
+        con.execute(
+            "INSERT INTO kpi_resultaat BY NAME SELECT ? AS sleutel, ? AS kpi, * FROM cache_rows",
+            [key, kpi],
+        )
+        con.unregister("cache_rows")
+        con.execute(
+            "INSERT INTO kpi_berekening VALUES (?, ?, ?, current_timestamp)", [key, kpi, version]
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise

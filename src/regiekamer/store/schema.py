@@ -110,9 +110,14 @@ _V1 = [
 # result remembers the versions of the tables it read, so only what an ingest touched is redone.
 _V2 = [
     "CREATE TABLE tabel_versie (tabel VARCHAR PRIMARY KEY, versie BIGINT NOT NULL)",
-    """CREATE TABLE kpi_resultaat (
+    """CREATE TABLE kpi_berekening (
         sleutel VARCHAR NOT NULL, kpi VARCHAR NOT NULL, bronversie VARCHAR NOT NULL,
-        rijen VARCHAR NOT NULL, berekend_op TIMESTAMP NOT NULL, PRIMARY KEY (sleutel, kpi))""",
+        berekend_op TIMESTAMP NOT NULL, PRIMARY KEY (sleutel, kpi))""",
+    """CREATE TABLE kpi_resultaat (
+        sleutel VARCHAR NOT NULL, kpi VARCHAR NOT NULL, periode VARCHAR NOT NULL,
+        wet VARCHAR, gemeente VARCHAR, aanbieder VARCHAR, productcategorie VARCHAR,
+        verwijzer VARCHAR, leeftijdsgroep VARCHAR, waarde DOUBLE, n BIGINT,
+        voorlopig BOOLEAN NOT NULL)""",
 ]
 
 # Version -> statements. A migration runs once, in one transaction, in order.

@@ -97,7 +97,7 @@ class Context:
         return t.join(p, [t[begin] <= p.p_eind, t[end].isnull() | (t[end] >= p.p_begin)])
 
     def every_period(self, t: ir.Table) -> ir.Table:
-        """Each fact beside each period; the caller filters on ``p_eind`` (a state at period end)."""
+        """Each fact beside each period; the caller filters on ``p_eind`` (state at period end)."""
         return t.cross_join(self.periods.drop("p_sleutel"))
 
     # -- grain ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import ibis.expr.types as ir
 
 from regiekamer.analyses import trajectories as T
 from regiekamer.analyses.kpi.context import DIMS, Context
-from regiekamer.analyses.periods import PER
+from regiekamer.analyses.periods import PER, PER_NL
 
 Builder = Callable[[Context], ir.Table]
 Observations = Callable[[Context], tuple[ir.Table, list[str], ir.NumericValue]]
@@ -52,7 +52,7 @@ class KPI:
     def unsupported(self, by: Sequence[str], per: str) -> str | None:
         """Why this KPI cannot be computed at this grain (None when it can)."""
         if per not in self.per:
-            return f"alleen per {', '.join(self.per)}"
+            return "alleen per " + ", ".join(PER_NL[p] for p in self.per)
         bad = [d for d in by if d not in self.dims]
         return f"niet uit te splitsen naar {', '.join(bad)}" if bad else None
 

@@ -58,9 +58,7 @@ def validate(request: Request) -> None:
         )
     missing = [k for k in request.kpis if k not in BY_ID]
     if missing:
-        raise RegiekamerError(
-            f"Onbekende KPI {', '.join(missing)}; zie 'regiekamer kpi --list'."
-        )
+        raise RegiekamerError(f"Onbekende KPI {', '.join(missing)}; zie 'regiekamer kpi --list'.")
     if request.end < request.start:
         raise RegiekamerError("De einddatum ligt voor de begindatum.")
 
@@ -88,7 +86,7 @@ def compute(
         if why:
             result.skipped[kpi.id] = why
         else:
-            result.rows.extend(_rows(kpi, con.to_pyarrow(kpi.build(ctx)).to_pylist(), request))
+            result.rows.extend(rows(kpi, con.to_pyarrow(kpi.build(ctx)).to_pylist(), request))
         if on_kpi:
             on_kpi(kpi.id)
     return result
@@ -98,7 +96,8 @@ def output_dims(kpi: KPI, by: Sequence[str]) -> list[str]:
     return [*by, *(d for d in kpi.adds if d not in by)]
 
 
-def _rows(kpi: KPI, cells: list[dict], request: Request) -> list[dict]:
+def rows(kpi: KPI, cells: list[dict], request: Request) -> list[dict]:
+    """Output rows of one KPI from its cells (periode, dims, waarde, n, voorlopig), sorted."""
     dims = output_dims(kpi, request.by)
     out = []
     for c in cells:
