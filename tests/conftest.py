@@ -24,3 +24,27 @@ def kamer(tmp_path: Path) -> Regiekamer:
 def samples() -> Path:
     """The 21 sample messages (ijw/ and iwmo/), two of them invalid."""
     return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def region_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic region (3 municipalities, 2 years) generated and ingested once per session.
+    Tests copy it before writing to it (the KPI cache lives in the store)."""
+    from regiekamer.synth import generate_region
+
+    base = tmp_path_factory.mktemp("regio")
+    generate_region(base / "regio", clients=400, seed=5)
+    rk = Regiekamer(Settings(store=base / "regio.duckdb", key="test-key", workers=1))
+    rk.init()
+    rk.ingest([base / "regio" / "referentie", base / "regio" / "berichten"])
+    return base / "regio.duckdb"
+
+
+@pytest.fixture
+def region_kamer(region_store: Path, tmp_path: Path) -> Regiekamer:
+    """A private copy of the region store."""
+    import shutil
+
+    store = tmp_path / "regio.duckdb"
+    shutil.copy(region_store, store)
+    return Regiekamer(Settings(store=store, key="test-key", workers=1))
