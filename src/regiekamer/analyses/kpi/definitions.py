@@ -62,8 +62,14 @@ def _cells(t: ir.Table, keys: list[str], waarde: ir.NumericValue) -> ir.Table:
     return t.group_by(keys).aggregate(waarde=waarde.cast("float64"), n=t.client_id.nunique())
 
 
+def _share(part: ir.NumericValue, whole: ir.NumericValue, scale: int = 100) -> ir.FloatingValue:
+    """``scale`` × part / whole in double precision. Integer literals on purpose: Spark reads a
+    literal like 100.0 as a DECIMAL and would round the result to a few decimals."""
+    return part.cast("float64") * scale / whole.cast("float64")
+
+
 def _pct(t: ir.Table, keys: list[str], hit: ir.BooleanValue) -> ir.Table:
-    return _cells(t, keys, ibis.ifelse(hit, 1.0, 0.0).mean() * 100)
+    return _cells(t, keys, _share(ibis.ifelse(hit, 1, 0).sum(), t.count()))
 
 
 def _count(ctx: Context, t: ir.Table, date: str) -> ir.Table:
@@ -137,7 +143,7 @@ def _herhaald_beroep(ctx: Context) -> ir.Table:
     t, keys = ctx.grain(t)
     back = t._terug.fill_null(False)
     return t.group_by([*keys, "voorlopig"]).aggregate(
-        waarde=(t.client_id.nunique(where=back) * 100.0 / t.client_id.nunique()).cast("float64"),
+        waarde=_share(t.client_id.nunique(where=back), t.client_id.nunique()),
         n=t.client_id.nunique(),
     )
 
@@ -147,7 +153,7 @@ def _verblijf(ctx: Context) -> ir.Table:
     t = ctx.overlapping(zp.filter(zp.wet == "jeugd"), "begin", "eind")
     t, keys = ctx.grain(t)
     residential = t.productcategorie.isin(RESIDENTIAL)
-    return _cells(t, keys, t.client_id.nunique(where=residential) * 100.0 / t.client_id.nunique())
+    return _cells(t, keys, _share(t.client_id.nunique(where=residential), t.client_id.nunique()))
 
 
 def _population(ctx: Context) -> ir.Table:
@@ -170,7 +176,7 @@ def _per_1000(ctx: Context) -> ir.Table:
     pop = pop.join(years, pop.jaar == years.p_begin.year())
     pop = pop.group_by(["periode", *pkeys]).aggregate(inwoners=pop.inwoners.sum())
     j = clients.join(pop, [clients[k] == pop[k] for k in keys])
-    return j.select(*keys, waarde=(j.c * 1000.0 / j.inwoners).cast("float64"), n=j.c)
+    return j.select(*keys, waarde=_share(j.c, j.inwoners, 1000), n=j.c)
 
 
 # -- allocations and waiting ------------------------------------------------------------------
@@ -291,7 +297,7 @@ def _afgewezen_pct(ctx: Context) -> ir.Table:
     t, keys = ctx.grain(a)
     total = t.cent.sum()
     rejected = t.cent.sum(where=t.afgewezen).fill_null(0)
-    return _cells(t, keys, ibis.ifelse(total == 0, ibis.null("float64"), rejected * 100.0 / total))
+    return _cells(t, keys, ibis.ifelse(total == 0, ibis.null("float64"), _share(rejected, total)))
 
 
 def _budgetuitputting(ctx: Context) -> ir.Table:
@@ -301,7 +307,7 @@ def _budgetuitputting(ctx: Context) -> ir.Table:
     bkeys = [k for k in keys if k != "periode"]
     b = b.group_by(["jaar", *bkeys]).aggregate(budget=b.budget_cent.sum())
     j = spend.join(b, [spend.p_begin.year() == b.jaar, *(spend[k] == b[k] for k in bkeys)])
-    return j.select(*keys, waarde=(j.cent * 100.0 / j.budget).cast("float64"), n=j.n)
+    return j.select(*keys, waarde=_share(j.cent, j.budget), n=j.n)
 
 
 def _prognose(ctx: Context) -> ir.Table:
@@ -322,7 +328,7 @@ def _prognose(ctx: Context) -> ir.Table:
         p.begindatum <= horizon,
     )
     k = ("wet", "gemeente", "toewijzing_nummer")
-    rate = recent.group_by(*k).aggregate(maand_cent=recent.cent.sum() / 3.0)
+    rate = recent.group_by(*k).aggregate(maand_cent=recent.cent.sum().cast("float64") / 3)
     a = ctx.allocations
     a = a.filter(a.ingangsdatum <= horizon, a.einddatum.isnull() | (a.einddatum > horizon))
     a = a.join(rate, [a[c] == rate[c] for c in k]).select(*a.columns, "maand_cent")
@@ -342,7 +348,7 @@ def _verwijzer_aandeel(ctx: Context) -> ir.Table:
     outer = [k for k in keys if k != "verwijzer"]
     totals = cells.group_by(outer).aggregate(totaal=cells.c.sum())
     j = cells.join(totals, [cells[k] == totals[k] for k in outer])
-    return j.select(*keys, waarde=(j.c * 100.0 / j.totaal).cast("float64"), n=j.n)
+    return j.select(*keys, waarde=_share(j.c, j.totaal), n=j.n)
 
 
 # -- distributions ----------------------------------------------------------------------------
