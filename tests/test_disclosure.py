@@ -8,7 +8,6 @@ unknown cell against its true total, repeatedly, as someone holding the publishe
 from __future__ import annotations
 
 import copy
-import time
 from collections import defaultdict
 
 from hypothesis import given, settings
@@ -278,7 +277,8 @@ def test_property_no_line_with_a_single_hidden_cell(table: tuple[list[dict], int
 # --- scale -----------------------------------------------------------------------------------
 
 
-def test_hundred_thousand_cells_is_fast() -> None:
+def test_hundred_thousand_cells_in_four_dimensions() -> None:
+    # Scale without a timing assertion (timings live in benchmarks/): the rule still holds.
     rows = []
     for m in range(1, 13):
         for g in range(40):
@@ -293,8 +293,6 @@ def test_hundred_thousand_cells_is_fast() -> None:
                     )
     assert len(rows) == 108_000
     dims = ["gemeente", "aanbieder", "productcategorie"]
-    started = time.perf_counter()
     out = suppress(rows, dims=dims)
-    assert time.perf_counter() - started < 30
     assert len(out) == len(rows)
     assert not any(r["onderdrukt"] is False and r["n"] < 10 for r in out)
