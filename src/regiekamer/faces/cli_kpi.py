@@ -17,6 +17,7 @@ from rich.table import Table
 from regiekamer.errors import RegiekamerError
 from regiekamer.faces.common import StoreOpt, console, err, kamer
 from regiekamer.faces.export import to_json, to_xlsx
+from regiekamer.faces.kpi_docs import describe
 
 
 class KpiFormat(StrEnum):
@@ -45,6 +46,7 @@ def _date(text: str | None, option: str) -> dt.date | None:
 def kpi(
     store: Path | None = StoreOpt,
     list_: bool = typer.Option(False, "--list", help="Toon de KPI-catalogus."),
+    markdown: bool = typer.Option(False, "--markdown", help="Met --list: als Markdown."),
     year: int | None = typer.Option(None, "--year", help="Kalenderjaar, bv. 2025."),
     from_: str | None = typer.Option(None, "--from", help="Begindatum (JJJJ-MM-DD)."),
     to: str | None = typer.Option(None, "--to", help="Einddatum (JJJJ-MM-DD), inclusief."),
@@ -65,6 +67,9 @@ def kpi(
     ),
 ) -> None:
     """Bereken de KPI's per periode en dimensie (of toon met --list de catalogus)."""
+    if list_ and markdown:
+        print(describe(), end="")
+        return
     rk = kamer(store)
     if list_:
         _print_catalogue(rk.kpi_catalogue(), fmt, out)

@@ -328,10 +328,13 @@ def _prognose(ctx: Context) -> ir.Table:
         p.begindatum <= horizon,
     )
     k = ("wet", "gemeente", "toewijzing_nummer")
-    rate = recent.group_by(*k).aggregate(maand_cent=recent.cent.sum().cast("float64") / 3)
+    rate = recent.group_by(*k).aggregate(som_cent=recent.cent.sum())
     a = ctx.allocations
     a = a.filter(a.ingangsdatum <= horizon, a.einddatum.isnull() | (a.einddatum > horizon))
-    a = a.join(rate, [a[c] == rate[c] for c in k]).select(*a.columns, "maand_cent")
+    a = a.join(rate, [a[c] == rate[c] for c in k]).select(*a.columns, "som_cent")
+    # An allocation that began inside the three months is averaged over the months it ran.
+    ran = h_month - (a.ingangsdatum.year() * 12 + a.ingangsdatum.month()) + 1
+    a = a.mutate(maand_cent=a.som_cent.cast("float64") / ibis.greatest(ibis.least(ran, 3), 1))
     a = a.cross_join(ctx.periods.drop("p_sleutel"))
     year_end = a.p_begin.year() * 12 + 12
     last = ibis.least(year_end, (a.einddatum.year() * 12 + a.einddatum.month()).fill_null(year_end))

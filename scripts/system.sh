@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Debian packages the tests need and PyPI cannot provide: Java for PySpark (local mode), pango and
+# fonts for WeasyPrint (PDF reports), chromium for the browser tests. Installed only when missing,
+# so on a machine that has them this does nothing and needs no root.
+set -euo pipefail
+need=()
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
+ldconfig -p 2>/dev/null | grep -q libpangoft2 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "Debian-pakketten installeren: ${need[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
