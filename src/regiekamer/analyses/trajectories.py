@@ -92,12 +92,10 @@ def zorgperioden(levering: ir.Table) -> ir.Table:
     )
 
 
-def with_allocation(zp: ir.Table, alloc: ir.Table) -> ir.Table:
-    """Zorgperioden with their allocation's referrer and wait start (null without allocation)."""
-    a = alloc.select(*_ALLOCATION, "verwijzer", "wacht_vanaf")
-    return zp.left_join(a, [zp[k] == a[k] for k in _ALLOCATION]).select(
-        *zp.columns, "verwijzer", "wacht_vanaf"
-    )
+def with_wait_start(zp: ir.Table, alloc: ir.Table) -> ir.Table:
+    """Zorgperioden with the date their allocation's wait began (null without allocation)."""
+    a = alloc.select(*_ALLOCATION, "wacht_vanaf")
+    return zp.left_join(a, [zp[k] == a[k] for k in _ALLOCATION]).select(*zp.columns, "wacht_vanaf")
 
 
 def rejected_lines(antwoord: ir.Table) -> ir.Table:

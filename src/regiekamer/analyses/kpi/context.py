@@ -9,7 +9,7 @@ read them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 
 import ibis
@@ -52,6 +52,7 @@ class Context:
         self.period_list = P.periods(start, end, per)
         self.norm_days = norm_days
         self.norm_per_category = norm_per_category or {}
+        self._shared: dict[str, ir.Table] = {}
 
     # -- store tables and derived facts -------------------------------------------------------
     def table(self, name: str) -> ir.Table:
@@ -63,8 +64,13 @@ class Context:
 
     @cached_property
     def zorgperioden(self) -> ir.Table:
-        zp = T.zorgperioden(self.table("levering"))
-        return T.with_allocation(zp, self.allocations).cache()
+        return T.zorgperioden(self.table("levering")).cache()
+
+    def shared(self, name: str, build: Callable[[], ir.Table]) -> ir.Table:
+        """An intermediate result several KPIs read, built and cached once per request."""
+        if name not in self._shared:
+            self._shared[name] = build().cache()
+        return self._shared[name]
 
     @cached_property
     def rejected(self) -> ir.Table:
@@ -103,14 +109,19 @@ class Context:
     # -- grain ---------------------------------------------------------------------------------
     def grain(self, t: ir.Table, extra: Sequence[str] = ()) -> tuple[ir.Table, list[str]]:
         """Add the dimensions the grain needs that ``t`` lacks; return it and the group keys."""
-        dims = [*self.by, *(d for d in extra if d not in self.by)]
+        keys = self.keys(extra)
+        dims = keys[1:]
         if "verwijzer" in dims and "verwijzer" not in t.columns:
             a = self.allocations.select("wet", "gemeente", "toewijzing_nummer", "verwijzer")
-            keys = ("wet", "gemeente", "toewijzing_nummer")
-            t = t.left_join(a, [t[k] == a[k] for k in keys]).select(*t.columns, "verwijzer")
+            on = ("wet", "gemeente", "toewijzing_nummer")
+            t = t.left_join(a, [t[k] == a[k] for k in on]).select(*t.columns, "verwijzer")
         if "leeftijdsgroep" in dims:
             t = self._age_group(t)
-        return t, ["periode", *dims]
+        return t, keys
+
+    def keys(self, extra: Sequence[str] = ()) -> list[str]:
+        """The group keys of a cell: the period and the grain's dimensions."""
+        return ["periode", *self.by, *(d for d in extra if d not in self.by)]
 
     def _age_group(self, t: ir.Table) -> ir.Table:
         c = self.table("client").select("client_id", "geboortemaand")

@@ -89,7 +89,7 @@ def _gestart(ctx: Context) -> ir.Table:
 
 def _ended(ctx: Context) -> ir.Table:
     zp = ctx.zorgperioden
-    return ctx.at(zp.filter(zp.definitief), "eind")
+    return ctx.shared("beeindigd", lambda: ctx.at(zp.filter(zp.definitief), "eind"))
 
 
 def _beeindigd(ctx: Context) -> ir.Table:
@@ -201,24 +201,32 @@ def _binnen_5_werkdagen(ctx: Context) -> ir.Table:
 
 
 def _started_after_wait(ctx: Context) -> ir.Table:
-    zp = ctx.zorgperioden
-    t = ctx.at(zp.filter(zp.wacht_vanaf.notnull()), "begin")
-    return t.mutate(wachttijd=t.begin.delta(t.wacht_vanaf, unit="day"))
+    def build() -> ir.Table:
+        zp = T.with_wait_start(ctx.zorgperioden, ctx.allocations)
+        t = ctx.at(zp.filter(zp.wacht_vanaf.notnull()), "begin")
+        t, _ = ctx.grain(t.mutate(wachttijd=t.begin.delta(t.wacht_vanaf, unit="day")))
+        return t
+
+    return ctx.shared("gestart_na_wachten", build)
 
 
 def _wachttijd(ctx: Context) -> tuple[ir.Table, list[str], ir.NumericValue]:
-    t, keys = ctx.grain(_started_after_wait(ctx))
+    t, keys = _started_after_wait(ctx), ctx.keys()
     return t, keys, t.wachttijd
 
 
 def _binnen_norm(ctx: Context) -> ir.Table:
-    t, keys = ctx.grain(_started_after_wait(ctx))
+    t, keys = _started_after_wait(ctx), ctx.keys()
     return _pct(t, keys, t.wachttijd <= ctx.norm(t.productcategorie))
 
 
 def _waiting(ctx: Context) -> ir.Table:
     """Who waits at the end of each period: allocated but not started, or requested and not
-    yet allocated; with the date their wait began."""
+    yet allocated; with the date their wait began (shared by two KPIs)."""
+    return ctx.shared("wachtend", lambda: ctx.grain(_waiting_items(ctx))[0])
+
+
+def _waiting_items(ctx: Context) -> ir.Table:
     a = ctx.allocations
     zp = ctx.zorgperioden
     first = zp.group_by("wet", "gemeente", "toewijzing_nummer").aggregate(eerste=zp.begin.min())
@@ -247,12 +255,12 @@ def _waiting(ctx: Context) -> ir.Table:
 
 
 def _wachtenden(ctx: Context) -> ir.Table:
-    t, keys = ctx.grain(_waiting(ctx))
+    t, keys = _waiting(ctx), ctx.keys()
     return _cells(t, keys, t.client_id.nunique())
 
 
 def _wachttijd_lopend(ctx: Context) -> tuple[ir.Table, list[str], ir.NumericValue]:
-    t, keys = ctx.grain(_waiting(ctx))
+    t, keys = _waiting(ctx), ctx.keys()
     return t, keys, t.p_eind.delta(t.wacht_vanaf, unit="day")
 
 
@@ -271,9 +279,15 @@ def _prestaties(ctx: Context) -> ir.Table:
 
 
 def _spend(waarde: Callable[[ir.Table], ir.NumericValue]) -> Builder:
+    """A KPI over spend cells (cent, n) that uitgaven and uitgaven_per_client share."""
+
     def build(ctx: Context) -> ir.Table:
-        t, keys = ctx.grain(ctx.at(_prestaties(ctx), "begindatum"))
-        return _cells(t, keys, waarde(t))
+        def cells() -> ir.Table:
+            t, keys = ctx.grain(ctx.at(_prestaties(ctx), "begindatum"))
+            return t.group_by(keys).aggregate(cent=t.cent.sum(), n=t.client_id.nunique())
+
+        c = ctx.shared("uitgaven", cells)
+        return c.select(*ctx.keys(), waarde=waarde(c).cast("float64"), n=c.n)
 
     return build
 
@@ -356,9 +370,19 @@ def _verwijzer_aandeel(ctx: Context) -> ir.Table:
 
 # -- distributions ----------------------------------------------------------------------------
 def _quantile(obs: Observations, q: float) -> Builder:
+    """One quantile of a distribution; the median and p90 come from one shared aggregate."""
+
     def build(ctx: Context) -> ir.Table:
-        t, keys, value = obs(ctx)
-        return _cells(t, keys, value.quantile(q))
+        def both() -> ir.Table:
+            t, keys, value = obs(ctx)
+            return t.group_by(keys).aggregate(
+                q50=value.quantile(0.5).cast("float64"),
+                q90=value.quantile(0.9).cast("float64"),
+                n=t.client_id.nunique(),
+            )
+
+        cells = ctx.shared(obs.__name__, both)
+        return cells.select(*ctx.keys(), waarde=cells[f"q{round(q * 100)}"], n=cells.n)
 
     return build
 
@@ -392,13 +416,13 @@ CATALOGUE: tuple[KPI, ...] = (
         (GEMEENTE, AANBIEDER), _ALLOC, _toewijzingen),
     KPI("uitgaven", "Uitgaven", "Spend", "euro",
         "Wat aanbieders voor zorg in deze periode declareerden, min creditnota's.",
-        _WHO_ALL, _SPEND, _spend(lambda t: t.cent.sum() / 100)),
+        _WHO_ALL, _SPEND, _spend(lambda c: c.cent / 100)),
     KPI("uitgaven_toegekend", "Uitgaven na afwijzing", "Spend accepted", "euro",
         "De uitgaven zonder de declaratieregels die de gemeente heeft afgewezen.",
         _WHO_ALL, (*_SPEND, "declaratie_antwoord"), _toegekend),
     KPI("uitgaven_per_client", "Uitgaven per cliënt", "Spend per client", "euro per cliënt",
         "De uitgaven gedeeld door het aantal cliënten voor wie in deze periode is gedeclareerd.",
-        _WHO_ALL, _SPEND, _spend(lambda t: t.cent.sum() / 100 / t.client_id.nunique())),
+        _WHO_ALL, _SPEND, _spend(lambda c: c.cent / 100 / c.n)),
     KPI("budgetuitputting_pct", "Budgetuitputting", "Budget used", "%",
         "Welk deel van het jaarbudget van de gemeente al is uitgegeven.",
         (GEMEENTE, ACCOUNTANT), (*_SPEND, "budget"), _budgetuitputting,
