@@ -26,7 +26,7 @@ from rich.table import Table
 from regiekamer import __version__
 from regiekamer.errors import RegiekamerError
 from regiekamer.facade import FINDING_KEYS
-from regiekamer.faces import cli_kpi
+from regiekamer.faces import cli_kpi, cli_report
 from regiekamer.faces.common import StoreOpt, console, err, kamer
 from regiekamer.faces.export import to_json, to_xlsx
 from regiekamer.ingest.layouts import LAYOUTS
@@ -325,6 +325,7 @@ def layouts(
 
 
 app.command("kpi")(cli_kpi.kpi)
+app.command("report")(cli_report.report)
 
 
 def main() -> None:
