@@ -18,6 +18,8 @@ import ibis.expr.types as ir
 from regiekamer.analyses import periods as P
 from regiekamer.analyses import trajectories as T
 
+OPEN_END = ibis.date(9999, 12, 31)  # an open end; keeps overlap tests pure inequalities
+
 DIMS = ("wet", "gemeente", "aanbieder", "productcategorie", "verwijzer", "leeftijdsgroep")
 
 # Age groups at the start of the period (DOMAIN.md §4): (wet, lowest age, highest age, label).
@@ -99,12 +101,22 @@ class Context:
 
     def overlapping(self, t: ir.Table, begin: str, end: str) -> ir.Table:
         """Facts whose [begin, end] overlaps the period (an empty end is still open)."""
-        p = self.periods.drop("p_sleutel")
-        return t.join(p, [t[begin] <= p.p_eind, t[end].isnull() | (t[end] >= p.p_begin)])
+        last = t[end].fill_null(OPEN_END)
+        t = t.mutate(_tot=last).filter(t[begin] <= self.end, last >= self.start)
+        return self._between(t, t[begin] <= self.periods.p_eind, t._tot >= self.periods.p_begin)
 
-    def every_period(self, t: ir.Table) -> ir.Table:
-        """Each fact beside each period; the caller filters on ``p_eind`` (state at period end)."""
-        return t.cross_join(self.periods.drop("p_sleutel"))
+    def period_ends_within(self, t: ir.Table, begin: str, until: str) -> ir.Table:
+        """Facts whose state holds on a period's last day: begin <= p_eind <= until."""
+        t = t.filter(t[begin] <= self.end, t[until] >= self.start, t[begin] <= t[until])
+        p = self.periods
+        return self._between(t, t[begin] <= p.p_eind, t[until] >= p.p_eind)
+
+    def _between(self, t: ir.Table, *predicates: ir.BooleanValue) -> ir.Table:
+        """Join ``t`` to the periods on two inequalities. Pure inequalities (no OR, no NULL
+        test) let DuckDB use a range join instead of comparing every row with every period;
+        the window filter before it drops the facts that touch no period at all."""
+        p = self.periods.drop("p_sleutel")
+        return t.join(p, list(predicates)).drop("_tot")
 
     # -- grain ---------------------------------------------------------------------------------
     def grain(self, t: ir.Table, extra: Sequence[str] = ()) -> tuple[ir.Table, list[str]]:

@@ -16,7 +16,7 @@ import ibis
 import ibis.expr.types as ir
 
 from regiekamer.analyses import trajectories as T
-from regiekamer.analyses.kpi.context import DIMS, Context
+from regiekamer.analyses.kpi.context import DIMS, OPEN_END, Context
 from regiekamer.analyses.periods import PER, PER_NL
 
 Builder = Callable[[Context], ir.Table]
@@ -232,12 +232,11 @@ def _waiting_items(ctx: Context) -> ir.Table:
     first = zp.group_by("wet", "gemeente", "toewijzing_nummer").aggregate(eerste=zp.begin.min())
     k = ("wet", "gemeente", "toewijzing_nummer")
     a = a.left_join(first, [a[c] == first[c] for c in k]).select(*a.columns, "eerste")
-    a = ctx.every_period(a)
-    a = a.filter(
-        a.toewijzingsdatum <= a.p_eind,
-        a.einddatum.isnull() | (a.einddatum >= a.p_eind),
-        a.eerste.isnull() | (a.eerste > a.p_eind),
+    # Waiting from the allocation until the day before care starts, while it is valid.
+    until = ibis.least(
+        a.einddatum.fill_null(OPEN_END), (a.eerste - ibis.interval(days=1)).fill_null(OPEN_END)
     )
+    a = ctx.period_ends_within(a.mutate(_tot=until), "toewijzingsdatum", "_tot")
     cols = ["periode", "p_begin", "p_eind", "wet", "gemeente", "aanbieder", "client_id"]
     cols += ["productcategorie", "verwijzer", "wacht_vanaf"]
     allocated = a.select(*cols)
@@ -247,10 +246,9 @@ def _waiting_items(ctx: Context) -> ir.Table:
     rk = ("wet", "gemeente", "aanbieder", "client_id", "referentie_aanbieder")
     done = t.group_by(*rk).aggregate(toegewezen=t.toewijzingsdatum.min())
     r = r.left_join(done, [r[c] == done[c] for c in rk]).select(*r.columns, "toegewezen")
-    r = ctx.every_period(r)
-    r = r.filter(
-        r.aanvraagdatum <= r.p_eind, r.toegewezen.isnull() | (r.toegewezen > r.p_eind)
-    ).mutate(wacht_vanaf=r.aanvraagdatum)
+    until = (r.toegewezen - ibis.interval(days=1)).fill_null(OPEN_END)
+    r = ctx.period_ends_within(r.mutate(_tot=until), "aanvraagdatum", "_tot")
+    r = r.mutate(wacht_vanaf=r.aanvraagdatum)
     return allocated.union(r.select(*cols))
 
 
