@@ -40,6 +40,15 @@ class InitResult:
     created_key: bool
 
 
+@dataclass
+class StoreFacts:
+    """Municipality names and how far the data reaches (for report headers and pages)."""
+
+    namen: dict[str, str]
+    laatste_bericht: dt.date | None
+    laatste_declaratie: dt.date | None
+
+
 class Regiekamer:
     """A store and its settings."""
 
@@ -185,6 +194,17 @@ class Regiekamer:
         if public:
             result.rows = suppress(result.rows, list(request.by), self.settings.min_cell)
         return result
+
+    def store_facts(self) -> StoreFacts:
+        """Municipality names and the latest message and invoice dates in the store."""
+        con = self._connect(read_only=True)
+        try:
+            namen = dict(con.execute("SELECT gemeentecode, gemeentenaam FROM gemeente").fetchall())
+            bericht = con.execute("SELECT max(dagtekening) FROM bericht").fetchone()[0]
+            declaratie = con.execute("SELECT max(einddatum) FROM prestatie").fetchone()[0]
+        finally:
+            con.close()
+        return StoreFacts(namen, bericht, declaratie)
 
     @staticmethod
     def kpi_catalogue() -> list[dict[str, object]]:

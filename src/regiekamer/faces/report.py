@@ -23,9 +23,8 @@ from pathlib import Path
 import jinja2
 
 from regiekamer.errors import RegiekamerError
-from regiekamer.facade import Regiekamer
+from regiekamer.facade import Regiekamer, StoreFacts
 from regiekamer.faces import charts
-from regiekamer.store.connection import connect
 
 KPIS = (
     "clienten",
@@ -184,30 +183,6 @@ def change(kpi: str, now: Shown, before: Shown, year: int) -> tuple[str | None, 
     sign = "+" if r > 0 else "\u2212"
     size = f"{number(abs(r))}{unit}"
     return f"{sign}{size} t.o.v. {year}", f"{size} {more if r > 0 else less} dan in {year}"
-
-
-# -- what the store says beside the KPIs --------------------------------------------------------
-@dataclass(frozen=True)
-class StoreFacts:
-    namen: dict[str, str]
-    laatste_bericht: dt.date | None
-    laatste_declaratie: dt.date | None
-
-
-def store_facts(store: Path) -> StoreFacts:
-    """Municipality names and how far the data reaches, read straight from the store.
-
-    The facade has no call for these yet; this opens the store read-only and closes it again
-    before any KPI is computed.
-    """
-    con = connect(store, read_only=True)
-    try:
-        namen = dict(con.execute("SELECT gemeentecode, gemeentenaam FROM gemeente").fetchall())
-        bericht = con.execute("SELECT max(dagtekening) FROM bericht").fetchone()[0]
-        declaratie = con.execute("SELECT max(einddatum) FROM prestatie").fetchone()[0]
-    finally:
-        con.close()
-    return StoreFacts(namen, bericht, declaratie)
 
 
 # -- the context --------------------------------------------------------------------------------
@@ -682,7 +657,7 @@ def build_context(
     if code.isdigit() and len(code) < 4:
         code = code.zfill(4)
     step("Gemeente opzoeken")
-    facts = store_facts(rk.store)
+    facts = rk.store_facts()
     naam = facts.namen.get(code)
     if naam is None:
         raise RegiekamerError(
