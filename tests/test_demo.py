@@ -33,6 +33,8 @@ def test_demo_builds_a_store_with_the_planted_findings(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert "Wat staat er in de store" in run.stdout
+    assert "Prestatie-indicatoren" in run.stdout and "wachttijd_dagen_mediaan" in run.stdout
+    assert (tmp_path / "d" / "rapport.pdf").read_bytes()[:5] == b"%PDF-"
     store = tmp_path / "d" / "regiekamer.duckdb"
     con = duckdb.connect(str(store), read_only=True)
     try:

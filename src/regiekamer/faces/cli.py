@@ -300,9 +300,22 @@ def demo(
     )
     console.rule("[bold]4. Wat staat er in de store")
     status(store=store, fmt="table")
+    console.rule("[bold]5. Prestatie-indicatoren 2025 per wet")
+    demo_kpis = "clienten,uitgaven,wachttijd_dagen_mediaan,wachttijd_binnen_norm_pct"
+    demo_kpis += ",beeindigd_volgens_plan_pct,herhaald_beroep_pct"
+    cli_kpi.kpi(
+        store=store, list_=False, markdown=False, year=2025, from_=None, to=None, per="year",
+        by="wet", kpis=demo_kpis, fmt=cli_kpi.KpiFormat.table, out=None, engine="duckdb",
+        public=False,
+    )  # fmt: skip
+    console.rule("[bold]6. Raadsrapport")
+    first = min(r["gemeente"] for r in kamer(store).kpi(year=2025, by=["gemeente"],
+                                                        kpis=["clienten"]).rows)  # fmt: skip
+    cli_report.report(store=store, gemeente=first, year=2025, out=base / "rapport.pdf")
     console.print(
         f"Klaar in {time.perf_counter() - started:.1f} s. Verder kijken: "
-        f"regiekamer status --store {store}  |  regiekamer findings --store {store}"
+        f"regiekamer kpi --store {store} --year 2025 --by gemeente  |  "
+        f"regiekamer findings --store {store}  |  {base / 'rapport.pdf'}"
     )
 
 
