@@ -136,12 +136,14 @@ class Regiekamer:
         kpis: Sequence[str] = (),
         engine: str = "duckdb",
         public: bool = False,
+        cache: bool = True,
         on_kpi: Callable[[str], None] | None = None,
     ) -> kpi_engine.Result:
         """KPI rows for a window (a year, or start..end) per period and grain.
 
         Results are materialised in the store per request and KPI; a cached result is used while
-        the tables it read are unchanged. ``public`` applies disclosure control (small cells and
+        the tables it read are unchanged (``cache=False`` computes afresh and stores nothing,
+        e.g. for a benchmark). ``public`` applies disclosure control (small cells and
         their complements suppressed), as every output outside the owner's scope must.
         """
         if year is not None:
@@ -169,10 +171,12 @@ class Regiekamer:
                     continue
                 versions[k.id] = kpi_cache.source_version(con, k.bronnen)
                 dims = kpi_engine.output_dims(k, request.by)
-                cells[k.id] = kpi_cache.lookup(con, key, k.id, versions[k.id], dims)
-                if cells[k.id] is None:
+                hit = kpi_cache.lookup(con, key, k.id, versions[k.id], dims) if cache else None
+                if hit is None:
                     todo.append(k.id)
-                elif on_kpi:
+                    continue
+                cells[k.id] = kpi_engine.rows(k, hit, request)
+                if on_kpi:
                     on_kpi(k.id)
         finally:
             con.close()
@@ -181,16 +185,19 @@ class Regiekamer:
             with open_backend(self.settings, engine, tables) as backend:
                 todo_request = replace(request, kpis=tuple(todo))
                 fresh = kpi_engine.compute(backend, todo_request, on_kpi=on_kpi)
-            con = self._connect()
-            try:
-                for k in todo:
-                    cells[k] = [r for r in fresh.rows if r["kpi"] == k]
-                    kpi_cache.save(con, key, k, versions[k], cells[k])
-            finally:
-                con.close()
+            for k in todo:
+                cells[k] = []
+            for row in fresh.rows:
+                cells[row["kpi"]].append(row)
+            if cache:
+                con = self._connect()
+                try:
+                    for k in todo:
+                        kpi_cache.save(con, key, k, versions[k], cells[k])
+                finally:
+                    con.close()
         for k in request.selected():
-            if k.id in cells:
-                result.rows.extend(kpi_engine.rows(k, cells[k.id], request))
+            result.rows.extend(cells.get(k.id, ()))
         if public:
             result.rows = suppress(result.rows, list(request.by), self.settings.min_cell)
         return result

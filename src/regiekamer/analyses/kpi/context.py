@@ -47,6 +47,7 @@ class Context:
         by: Sequence[str],
         norm_days: int = 98,
         norm_per_category: dict[str, int] | None = None,
+        share: bool = True,
     ) -> None:
         self.con = con
         self.start, self.end, self.per = start, end, per
@@ -55,6 +56,7 @@ class Context:
         self.norm_days = norm_days
         self.norm_per_category = norm_per_category or {}
         self._shared: dict[str, ir.Table] = {}
+        self._share = share
 
     # -- store tables and derived facts -------------------------------------------------------
     def table(self, name: str) -> ir.Table:
@@ -69,7 +71,10 @@ class Context:
         return T.zorgperioden(self.table("levering")).cache()
 
     def shared(self, name: str, build: Callable[[], ir.Table]) -> ir.Table:
-        """An intermediate result several KPIs read, built and cached once per request."""
+        """An intermediate result several KPIs read, built and cached once per request (not
+        cached when the request asks for one KPI: writing it would only cost time)."""
+        if not self._share:
+            return build()
         if name not in self._shared:
             self._shared[name] = build().cache()
         return self._shared[name]

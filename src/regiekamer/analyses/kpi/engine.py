@@ -79,6 +79,7 @@ def compute(
         by=request.by,
         norm_days=request.norm_days,
         norm_per_category=dict(request.norm_per_category),
+        share=len(request.selected()) > 1,
     )
     result = Result()
     for kpi in request.selected():
