@@ -31,7 +31,7 @@ def source_version(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> str
 
 def lookup(
     con: duckdb.DuckDBPyConnection, key: str, kpi: str, version: str, dims: Sequence[str]
-) -> list[dict] | None:
+) -> pa.Table | None:
     """The cached cells (periode, dims, waarde, n, voorlopig) or None when absent or stale."""
     hit = con.execute(
         "SELECT 1 FROM kpi_berekening WHERE sleutel = ? AND kpi = ? AND bronversie = ?",
@@ -40,11 +40,11 @@ def lookup(
     if hit is None:
         return None
     cols = ", ".join(["periode", *dims, "waarde", "n", "voorlopig"])
-    return (
-        con.execute(f"SELECT {cols} FROM kpi_resultaat WHERE sleutel = ? AND kpi = ?", [key, kpi])
-        .to_arrow_table()
-        .to_pylist()
-    )
+    order = ", ".join(f"{c} NULLS LAST" for c in ["periode", *dims])
+    return con.execute(
+        f"SELECT {cols} FROM kpi_resultaat WHERE sleutel = ? AND kpi = ? ORDER BY {order}",
+        [key, kpi],
+    ).to_arrow_table()
 
 
 def save(

@@ -96,13 +96,12 @@ class Context:
 
     # -- placing facts in periods -------------------------------------------------------------
     def at(self, t: ir.Table, date: str) -> ir.Table:
-        """Facts in the period that holds their ``date`` (rows outside the window drop out)."""
+        """Facts in the period that holds their ``date`` (rows outside the window drop out).
+        Periods are clipped to the window, so inside it the period key alone decides."""
         p = self.periods
-        keyed = t.mutate(_pk=P.period_key(t[date], self.per))
-        joined = keyed.join(p, keyed._pk == p.p_sleutel)
-        return joined.filter(joined[date] >= joined.p_begin, joined[date] <= joined.p_eind).drop(
-            "_pk", "p_sleutel"
-        )
+        inside = t.filter(t[date] >= self.start, t[date] <= self.end)
+        keyed = inside.mutate(_pk=P.period_key(inside[date], self.per))
+        return keyed.join(p, keyed._pk == p.p_sleutel).drop("_pk", "p_sleutel")
 
     def overlapping(self, t: ir.Table, begin: str, end: str) -> ir.Table:
         """Facts whose [begin, end] overlaps the period (an empty end is still open)."""

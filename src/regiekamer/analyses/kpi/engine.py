@@ -8,11 +8,12 @@ catalogue order, period and dimensions, ready for disclosure control and the fac
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from regiekamer.analyses.kpi.context import DIMS, Context
 from regiekamer.analyses.kpi.definitions import BY_ID, CATALOGUE, KPI
@@ -87,7 +88,10 @@ def compute(
         if why:
             result.skipped[kpi.id] = why
         else:
-            result.rows.extend(rows(kpi, con.to_pyarrow(kpi.build(ctx)).to_pylist(), request))
+            cells = kpi.build(ctx)
+            # Sorted by the engine (nulls last on every engine alike), not in Python.
+            order = [ibis.asc(c, nulls_first=False) for c in ["periode", *output_dims(kpi, ctx.by)]]
+            result.rows.extend(rows(kpi, con.to_pyarrow(cells.order_by(order)), request))
         if on_kpi:
             on_kpi(kpi.id)
     return result
@@ -97,23 +101,26 @@ def output_dims(kpi: KPI, by: Sequence[str]) -> list[str]:
     return [*by, *(d for d in kpi.adds if d not in by)]
 
 
-def rows(kpi: KPI, cells: list[dict], request: Request) -> list[dict]:
-    """Output rows of one KPI from its cells (periode, dims, waarde, n, voorlopig), sorted."""
-    dims = output_dims(kpi, request.by)
-    out = []
-    for c in cells:
-        value = c["waarde"]
-        if value is not None and not math.isfinite(value):
-            value = None  # a ratio over nothing is not computable, not infinite
-        row = {"kpi": kpi.id, "periode": c["periode"]}
-        row.update({d: c[d] for d in dims})
-        row.update(
-            waarde=value,
-            eenheid=kpi.eenheid,
-            n=c["n"],
-            onderdrukt=False,
-            voorlopig=bool(c.get("voorlopig", False)),
-        )
-        out.append(row)
-    out.sort(key=lambda r: (r["periode"], *((r[d] is None, r[d] or "") for d in dims)))
-    return out
+def rows(kpi: KPI, cells: pa.Table, request: Request) -> list[dict]:
+    """Output rows of one KPI from its cells (periode, dims, waarde, n[, voorlopig]), in the
+    order given (the engine sorts them). Built column-wise in Arrow: faster than per row."""
+    size = cells.num_rows
+    value = cells["waarde"].cast(pa.float64())
+    # A ratio over nothing is not computable, not infinite.
+    value = pc.if_else(pc.is_finite(value), value, pa.scalar(None, pa.float64()))
+    provisional = (
+        cells["voorlopig"].fill_null(False)
+        if "voorlopig" in cells.column_names
+        else pa.repeat(False, size)
+    )
+    columns = {
+        "kpi": pa.repeat(kpi.id, size),
+        "periode": cells["periode"],
+        **{d: cells[d] for d in output_dims(kpi, request.by)},
+        "waarde": value,
+        "eenheid": pa.repeat(kpi.eenheid, size),
+        "n": cells["n"].cast(pa.int64()),
+        "onderdrukt": pa.repeat(False, size),
+        "voorlopig": provisional,
+    }
+    return pa.table(columns).to_pylist()
