@@ -32,6 +32,11 @@ class Settings(BaseSettings):
         "schijf. Houdt een ingest van een bestand van 1 GB onder 1 GiB.",
     )
 
+    kpi_memory_limit: str = Field(
+        default="3GB",
+        description="Geheugengrens van DuckDB bij het berekenen van KPI's; daarboven schrijft "
+        "DuckDB tussenresultaten naar schijf. Houdt de landelijke catalogus onder 4 GiB.",
+    )
     min_cell: int = Field(
         default=10,
         ge=1,

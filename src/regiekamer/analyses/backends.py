@@ -54,6 +54,7 @@ def open_backend(
     """
     if engine == "duckdb":
         con = connect(settings.store, read_only=True)
+        con.execute("SET memory_limit = ?", [settings.kpi_memory_limit])
         backend = ibis.duckdb.from_connection(con)
         try:
             yield backend
