@@ -17,7 +17,7 @@ import pytest
 
 from regiekamer.errors import RegiekamerError
 from regiekamer.facade import Regiekamer
-from regiekamer.faces import report
+from regiekamer.faces import dutch, report, report_context
 from regiekamer.settings import Settings
 
 YEAR = 2025
@@ -132,7 +132,7 @@ def test_suppressed_cells_show_onderdrukt_and_no_number(
         assert "onderdrukt" in shown, kpi
         assert "minder dan 100.000 cliënten" in shown
         assert not re.search(r"\d", shown.replace("100.000", "")), (kpi, shown)
-    assert f">{report.number(count)}<" not in html
+    assert f">{dutch.number(count)}<" not in html
     cells = re.findall(r'<td class="getal [gr]">(.*?)</td>', html, re.S)
     assert cells
     for cell in cells:
@@ -169,30 +169,33 @@ def test_unknown_gemeente_and_empty_year_are_clear_errors(made: dict, tmp_path: 
 
 
 def test_dutch_number_formats() -> None:
-    assert report.number(1234567.5) == "1.234.568"
-    assert report.euro(1234567) == "€\u00a01.234.567"
-    assert report.percent(94.36) == "94%"
-    assert report.percent(2.639) == "2,6%"
-    assert report.percent(0.0) == "0%"
-    assert report.days(44.5) == "45 dagen" and report.days(1) == "1 dag"
-    assert report.number(-0.2) == "0"
+    assert dutch.number(1234567.5) == "1.234.568"
+    assert dutch.euro(1234567) == "€\u00a01.234.567"
+    assert dutch.percent(94.36) == "94%"
+    assert dutch.percent(2.639) == "2,6%"
+    assert dutch.percent(0.0) == "0%"
+    assert dutch.days(44.5) == "45 dagen" and dutch.days(1) == "1 dag"
+    assert dutch.number(-0.2) == "0"
 
 
 def test_change_against_last_year() -> None:
-    def shown(x: float) -> report.Shown:
-        return report.Shown("x", waarde=x)
+    def shown(x: float) -> report_context.Shown:
+        return report_context.Shown("x", waarde=x)
 
-    assert report.change("clienten", shown(105), shown(100), 2024) == (
+    assert report_context.change("clienten", shown(105), shown(100), 2024) == (
         "+5% t.o.v. 2024",
         "5% meer dan in 2024",
     )
-    assert report.change("uitval_pct", shown(10), shown(12.4), 2024)[1] == (
+    assert report_context.change("uitval_pct", shown(10), shown(12.4), 2024)[1] == (
         "2 procentpunt lager dan in 2024"
     )
-    assert report.change("wachttijd_dagen_mediaan", shown(30), shown(31), 2024)[1] == (
+    assert report_context.change("wachttijd_dagen_mediaan", shown(30), shown(31), 2024)[1] == (
         "1 dag korter dan in 2024"
     )
-    assert report.change("clienten", report.ONDERDRUKT, shown(100), 2024) == (None, None)
+    assert report_context.change("clienten", report_context.ONDERDRUKT, shown(100), 2024) == (
+        None,
+        None,
+    )
 
 
 def test_cli_writes_the_report_and_says_where(made: dict, tmp_path: Path) -> None:
