@@ -27,7 +27,7 @@ from regiekamer import __version__
 from regiekamer.errors import RegiekamerError
 from regiekamer.facade import FINDING_KEYS
 from regiekamer.faces import cli_kpi, cli_report
-from regiekamer.faces.common import StoreOpt, console, err, kamer
+from regiekamer.faces.common import StoreOpt, console, err, kamer, steps_bar
 from regiekamer.faces.export import to_json, to_xlsx
 from regiekamer.ingest.layouts import LAYOUTS
 from regiekamer.ingest.load import Outcome
@@ -237,14 +237,7 @@ def generate(
     """Maak een synthetische regio (berichten + referentietabellen); geen echte gegevens."""
     from regiekamer.synth import generate_national, generate_region
 
-    with Progress(
-        TextColumn("[bold]Genereren"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
+    with steps_bar("[bold]Genereren") as progress:
         task = progress.add_task("gen", total=None)
 
         def tick(done: int, total: int) -> None:

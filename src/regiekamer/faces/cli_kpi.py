@@ -11,11 +11,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from regiekamer.errors import RegiekamerError
-from regiekamer.faces.common import StoreOpt, console, err, kamer
+from regiekamer.faces.common import StoreOpt, console, err, kamer, steps_bar
 from regiekamer.faces.export import to_json, to_xlsx
 from regiekamer.faces.kpi_docs import describe
 
@@ -77,14 +76,7 @@ def kpi(
     if year is None and (from_ is None or to is None):
         raise RegiekamerError("Geef --year, of --from en --to.")
     chosen = _split(kpis)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
+    with steps_bar() as bar:
         task = bar.add_task("KPI's berekenen", total=len(chosen) or len(rk.kpi_catalogue()))
         result = rk.kpi(
             year=year,

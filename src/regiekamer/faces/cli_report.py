@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from regiekamer.faces.common import StoreOpt, err, kamer
+from regiekamer.faces.common import StoreOpt, err, kamer, steps_bar
 
 
 def report(
@@ -24,14 +23,7 @@ def report(
 
     fmt = report_format(out)
     rk = kamer(store)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
+    with steps_bar() as bar:
         task = bar.add_task("Rapport maken", total=STEPS + (fmt == "pdf"))
 
         def on_step(label: str) -> None:
