@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Debian packages the tests need and PyPI cannot provide: Java for PySpark (local mode), pango and
-# fonts for WeasyPrint (PDF reports), chromium for the browser tests. Installed only when missing,
+# Debian packages the tests need and PyPI cannot provide: Java for PySpark (local mode), pango, fonts and
+# HarfBuzz-subset for WeasyPrint (PDF reports), chromium for the browser tests. Installed only when missing,
 # so on a machine that has them this does nothing and needs no root.
 set -euo pipefail
 need=()
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 ldconfig -p 2>/dev/null | grep -q libpangoft2 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+# Font subsetting in C; without it WeasyPrint falls back to fontTools (seconds slower per PDF).
+ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || need+=(libharfbuzz-subset0)
 fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "Debian-pakketten installeren: ${need[*]}"
