@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Debian packages the tests need and PyPI cannot provide: Java for PySpark (local mode), pango, fonts and
-# HarfBuzz-subset for WeasyPrint (PDF reports), chromium for the browser tests. Installed only when missing,
-# so on a machine that has them this does nothing and needs no root.
+# Debian packages that PyPI cannot provide: Java for PySpark (local mode); pango, fonts and
+# HarfBuzz-subset for WeasyPrint (PDF reports). Installed only when missing, so on a machine that
+# has them this does nothing and needs no root.
 set -euo pipefail
 need=()
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
