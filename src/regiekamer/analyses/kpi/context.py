@@ -47,7 +47,7 @@ class Context:
         by: Sequence[str],
         norm_days: int = 98,
         norm_per_category: dict[str, int] | None = None,
-        share: bool = True,
+        wanted: Sequence[str] = (),
     ) -> None:
         self.con = con
         self.start, self.end, self.per = start, end, per
@@ -56,7 +56,8 @@ class Context:
         self.norm_days = norm_days
         self.norm_per_category = norm_per_category or {}
         self._shared: dict[str, ir.Table] = {}
-        self._share = share
+        self.wanted = set(wanted)  # the KPIs of this request: what is worth sharing
+        self._share = len(self.wanted) > 1
 
     # -- store tables and derived facts -------------------------------------------------------
     def table(self, name: str) -> ir.Table:

@@ -276,15 +276,23 @@ def _prestaties(ctx: Context) -> ir.Table:
     return p.mutate(cent=T.signed_cents(p))
 
 
+def _spend_cells(ctx: Context) -> ir.Table:
+    """Spend per cell (cent, n and, when uitgaven_toegekend is asked for too, the accepted
+    cents): one pass over the invoice lines for the three spend KPIs."""
+    accepted = "uitgaven_toegekend" in ctx.wanted
+
+    def cells() -> ir.Table:
+        t = ctx.at(_prestaties(ctx), "begindatum")
+        t, keys = ctx.grain(_with_rejection(ctx, t) if accepted else t)
+        extra = {"toegekend": t.cent.sum(where=~t.afgewezen).fill_null(0)} if accepted else {}
+        return t.group_by(keys).aggregate(cent=t.cent.sum(), n=t.client_id.nunique(), **extra)
+
+    return ctx.shared("uitgaven", cells)
+
+
 def _spend(waarde: Callable[[ir.Table], ir.NumericValue]) -> Builder:
-    """A KPI over spend cells (cent, n) that uitgaven and uitgaven_per_client share."""
-
     def build(ctx: Context) -> ir.Table:
-        def cells() -> ir.Table:
-            t, keys = ctx.grain(ctx.at(_prestaties(ctx), "begindatum"))
-            return t.group_by(keys).aggregate(cent=t.cent.sum(), n=t.client_id.nunique())
-
-        c = ctx.shared("uitgaven", cells)
+        c = _spend_cells(ctx)
         return c.select(*ctx.keys(), waarde=waarde(c).cast("float64"), n=c.n)
 
     return build
@@ -295,12 +303,6 @@ def _with_rejection(ctx: Context, t: ir.Table) -> ir.Table:
     k = ("wet", "gemeente", "aanbieder", "referentie_nummer")
     j = t.left_join(r, [t[c] == r[c] for c in k]).select(*t.columns, "afgewezen")
     return j.mutate(afgewezen=j.afgewezen.fill_null(False))
-
-
-def _toegekend(ctx: Context) -> ir.Table:
-    t = _with_rejection(ctx, ctx.at(_prestaties(ctx), "begindatum"))
-    t, keys = ctx.grain(t)
-    return _cells(t, keys, t.cent.sum(where=~t.afgewezen).fill_null(0) / 100)
 
 
 def _afgewezen_pct(ctx: Context) -> ir.Table:
@@ -417,7 +419,7 @@ CATALOGUE: tuple[KPI, ...] = (
         _WHO_ALL, _SPEND, _spend(lambda c: c.cent / 100)),
     KPI("uitgaven_toegekend", "Uitgaven na afwijzing", "Spend accepted", "euro",
         "De uitgaven zonder de declaratieregels die de gemeente heeft afgewezen.",
-        _WHO_ALL, (*_SPEND, "declaratie_antwoord"), _toegekend),
+        _WHO_ALL, (*_SPEND, "declaratie_antwoord"), _spend(lambda c: c.toegekend / 100)),
     KPI("uitgaven_per_client", "Uitgaven per cliënt", "Spend per client", "euro per cliënt",
         "De uitgaven gedeeld door het aantal cliënten voor wie in deze periode is gedeclareerd.",
         _WHO_ALL, _SPEND, _spend(lambda c: c.cent / 100 / c.n)),

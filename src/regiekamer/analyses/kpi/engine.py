@@ -80,7 +80,7 @@ def compute(
         by=request.by,
         norm_days=request.norm_days,
         norm_per_category=dict(request.norm_per_category),
-        share=len(request.selected()) > 1,
+        wanted=[k.id for k in request.selected()],
     )
     result = Result()
     for kpi in request.selected():
