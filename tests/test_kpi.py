@@ -165,3 +165,9 @@ def test_cli_json_csv_parquet_and_list(region_kamer: Regiekamer, tmp_path: Path)
     assert len(json.loads(listed.stdout)) == len(CATALOGUE)
     bad = _cli("kpi", "--store", store, "--year", "2025", "--by", "postcode")
     assert bad.returncode == 2 and "Onbekende dimensie" in bad.stderr
+
+
+def test_too_little_memory_is_a_clear_error(region_kamer: Regiekamer) -> None:
+    small = Regiekamer(region_kamer.settings.model_copy(update={"kpi_memory_limit": "1MB"}))
+    with pytest.raises(RegiekamerError, match="REGIEKAMER_KPI_MEMORY_LIMIT"):
+        small.kpi(year=2025, per="month", by=["gemeente", "aanbieder"], cache=False)

@@ -182,9 +182,16 @@ class Regiekamer:
             con.close()
         if todo:
             tables = sorted({t for k in todo for t in BY_ID[k].bronnen})
-            with open_backend(self.settings, engine, tables) as backend:
-                todo_request = replace(request, kpis=tuple(todo))
-                fresh = kpi_engine.compute(backend, todo_request, on_kpi=on_kpi)
+            try:
+                with open_backend(self.settings, engine, tables) as backend:
+                    todo_request = replace(request, kpis=tuple(todo))
+                    fresh = kpi_engine.compute(backend, todo_request, on_kpi=on_kpi)
+            except duckdb.OutOfMemoryException as exc:
+                raise RegiekamerError(
+                    "Te weinig geheugen voor deze KPI-berekening binnen de grens van "
+                    f"{self.settings.kpi_memory_limit}: verhoog REGIEKAMER_KPI_MEMORY_LIMIT of "
+                    "vraag minder tegelijk (minder dimensies, een kortere periode)."
+                ) from exc
             for k in todo:
                 cells[k] = []
             for row in fresh.rows:

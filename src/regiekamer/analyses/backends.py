@@ -55,6 +55,9 @@ def open_backend(
     if engine == "duckdb":
         con = connect(settings.store, read_only=True)
         con.execute("SET memory_limit = ?", [settings.kpi_memory_limit])
+        # KPI cells are sorted explicitly; keeping insertion order would only cost memory when
+        # intermediate results are written to temporary tables.
+        con.execute("SET preserve_insertion_order = false")
         backend = ibis.duckdb.from_connection(con)
         try:
             yield backend
