@@ -63,13 +63,15 @@ class Context:
     def table(self, name: str) -> ir.Table:
         return self.con.table(name)
 
-    @cached_property
+    @property
     def allocations(self) -> ir.Table:
-        return T.allocations(self.table("toewijzing"), self.table("verzoek")).cache()
+        return self.shared(
+            "toewijzingen", lambda: T.allocations(self.table("toewijzing"), self.table("verzoek"))
+        )
 
-    @cached_property
+    @property
     def zorgperioden(self) -> ir.Table:
-        return T.zorgperioden(self.table("levering")).cache()
+        return self.shared("zorgperioden", lambda: T.zorgperioden(self.table("levering")))
 
     def shared(self, name: str, build: Callable[[], ir.Table]) -> ir.Table:
         """An intermediate result several KPIs read, built and cached once per request (not
@@ -80,9 +82,16 @@ class Context:
             self._shared[name] = build().cache()
         return self._shared[name]
 
-    @cached_property
+    def release(self) -> None:
+        """Drop the shared intermediate results (temp tables / cached DataFrames) to free
+        memory before KPIs that read other tables."""
+        for cached in self._shared.values():
+            cached.release()
+        self._shared.clear()
+
+    @property
     def rejected(self) -> ir.Table:
-        return T.rejected_lines(self.table("declaratie_antwoord")).cache()
+        return self.shared("afgewezen", lambda: T.rejected_lines(self.table("declaratie_antwoord")))
 
     @cached_property
     def periods(self) -> ir.Table:
