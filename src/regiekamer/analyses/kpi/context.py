@@ -48,6 +48,7 @@ class Context:
         norm_days: int = 98,
         norm_per_category: dict[str, int] | None = None,
         wanted: Sequence[str] = (),
+        cache: bool = True,
     ) -> None:
         self.con = con
         self.start, self.end, self.per = start, end, per
@@ -57,7 +58,7 @@ class Context:
         self.norm_per_category = norm_per_category or {}
         self._shared: dict[str, ir.Table] = {}
         self.wanted = set(wanted)  # the KPIs of this request: what is worth sharing
-        self._share = len(self.wanted) > 1
+        self._share = cache and len(self.wanted) > 1
 
     # -- store tables and derived facts -------------------------------------------------------
     def table(self, name: str) -> ir.Table:

@@ -81,6 +81,9 @@ def compute(
         norm_days=request.norm_days,
         norm_per_category=dict(request.norm_per_category),
         wanted=[k.id for k in request.selected()],
+        # Ibis registers the small in-memory tables (periods, calendar) with Spark only when a
+        # query runs, not when a result is cached: on Spark, shared results are recomputed.
+        cache=con.name == "duckdb",
     )
     result = Result()
     computed: dict[str, list[dict]] = {}
