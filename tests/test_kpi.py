@@ -88,6 +88,12 @@ def test_cache_answers_and_an_ingest_invalidates_what_it_touched(
     cached = con.execute("SELECT count(*) FROM kpi_berekening").fetchone()[0]
     con.close()
     assert cached == 2
+    # Cells are stored per KPI: asking for one of them alone is answered from the same entry.
+    alone = region_kamer.kpi(year=2025, by=["gemeente"], kpis=["clienten"])
+    assert alone.rows == [r for r in first.rows if r["kpi"] == "clienten"]
+    con = connect(region_kamer.store)
+    assert con.execute("SELECT count(*) FROM kpi_berekening").fetchone()[0] == 2
+    con.close()
     # A new population table touches only clienten_per_1000.
     codes = {r["gemeente"] for r in first.rows}
     csv = tmp_path / "populatie.csv"

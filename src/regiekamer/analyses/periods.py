@@ -43,26 +43,17 @@ def periods(start: dt.date, end: dt.date, per: str) -> list[Period]:
     y, m = start.year, start.month
     while dt.date(y, m, 1) <= end:
         if per == "year":
-            label, key, last = str(y), y, dt.date(y, 12, 31)
-            step = 12 - m + 1
+            label, key, first, last = str(y), y, dt.date(y, 1, 1), dt.date(y, 12, 31)
         elif per == "quarter":
             q = (m - 1) // 3 + 1
-            label, key, last = f"{y}-K{q}", y * 10 + q, _month_end(y, q * 3)
-            step = q * 3 - m + 1
+            label, key = f"{y}-K{q}", y * 10 + q
+            first, last = dt.date(y, q * 3 - 2, 1), _month_end(y, q * 3)
         else:
-            label, key, last = f"{y}-{m:02d}", y * 100 + m, _month_end(y, m)
-            step = 1
-        first = dt.date(y, m, 1) if per == "month" else _period_start(y, m, per)
+            label, key = f"{y}-{m:02d}", y * 100 + m
+            first, last = dt.date(y, m, 1), _month_end(y, m)
         out.append(Period(label, max(first, start), min(last, end), key))
-        m += step
-        y, m = y + (m - 1) // 12, (m - 1) % 12 + 1
+        y, m = (y + 1, 1) if last.month == 12 else (y, last.month + 1)
     return out
-
-
-def _period_start(y: int, m: int, per: str) -> dt.date:
-    if per == "year":
-        return dt.date(y, 1, 1)
-    return dt.date(y, ((m - 1) // 3) * 3 + 1, 1)
 
 
 def period_key(d: ir.DateValue, per: str) -> ir.IntegerValue:
@@ -108,10 +99,3 @@ def _calendar() -> pa.Table:
 
 def calendar_table() -> ir.Table:
     return ibis.memtable(_calendar())
-
-
-def working_days(a: dt.date, b: dt.date) -> int:
-    """Working days after ``a`` up to and including ``b`` (plain Python, for docs and tests)."""
-    table = _calendar().to_pydict()
-    index = {d: n for d, n in zip(table["k_datum"], table["k_nr"], strict=True)}
-    return index[b] - index[a]

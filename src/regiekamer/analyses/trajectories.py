@@ -21,6 +21,7 @@ ACCEPTED_CODES = ("0200", "8001")
 OWN_ACCESS_TEAM = "01"
 
 _ALLOCATION = ("wet", "gemeente", "toewijzing_nummer")
+LINE_KEY = ("wet", "gemeente", "aanbieder", "referentie_nummer")  # invoice line <-> JW325 line
 _REQUEST = ("wet", "gemeente", "aanbieder", "client_id", "referentie_aanbieder")
 _SEGMENT = ("wet", "gemeente", "aanbieder", "client_id", "toewijzing_nummer")
 
@@ -100,12 +101,10 @@ def with_wait_start(zp: ir.Table, alloc: ir.Table) -> ir.Table:
 
 def rejected_lines(antwoord: ir.Table) -> ir.Table:
     """Distinct (wet, gemeente, aanbieder, referentie_nummer) of lines a JW325 rejected."""
-    codes = antwoord.select(
-        "wet", "gemeente", "aanbieder", "referentie_nummer", code=antwoord.retourcodes.unnest()
-    )
+    codes = antwoord.select(*LINE_KEY, code=antwoord.retourcodes.unnest())
     return (
         codes.filter(~codes.code.isin(ACCEPTED_CODES))
-        .select("wet", "gemeente", "aanbieder", "referentie_nummer")
+        .select(*LINE_KEY)
         .distinct()
         .mutate(afgewezen=ibis.literal(True))
     )

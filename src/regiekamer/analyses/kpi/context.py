@@ -1,9 +1,10 @@
 """What one KPI computation shares: the store tables, the periods, the grain, and helpers that
 put facts into periods and cells. KPI definitions (definitions.py) only say *what* to count.
 
-The derived facts (allocations, zorgperioden, rejected lines) are built once per computation and
-cached on the backend (a temp table on DuckDB, a cached DataFrame on Spark), because most KPIs
-read them.
+The derived facts (allocations, zorgperioden, rejected lines) and intermediate results that
+several KPIs read are built once per request and kept as temporary tables (``shared``): on
+DuckDB, when the request asks for more than one KPI. The engine drops them between families of
+KPIs that read different facts, so memory holds one family's at a time.
 """
 
 from __future__ import annotations

@@ -281,7 +281,8 @@ def _spend_cells(ctx: Context) -> ir.Table:
 
     def cells() -> ir.Table:
         t, keys = ctx.grain(ctx.at(_prestaties(ctx), "begindatum"))
-        return t.group_by(keys).aggregate(cent=t.cent.sum(), n=t.client_id.nunique())
+        # p_begin follows from periode; kept for the budget of the period's year.
+        return t.group_by([*keys, "p_begin"]).aggregate(cent=t.cent.sum(), n=t.client_id.nunique())
 
     return ctx.shared("uitgaven", cells)
 
@@ -299,8 +300,7 @@ def _toegekend(ctx: Context) -> ir.Table:
     rows come out of it), not by flagging all 40 M lines: that keeps memory small."""
     r = ctx.rejected
     p = ctx.at(_prestaties(ctx), "begindatum")
-    k = ("wet", "gemeente", "aanbieder", "referentie_nummer")
-    hit = p.join(r, [p[c] == r[c] for c in k]).select(*p.columns)
+    hit = p.join(r, [p[c] == r[c] for c in T.LINE_KEY]).select(*p.columns)
     hit, keys = ctx.grain(hit)
     lost = hit.group_by(keys).aggregate(afgewezen_cent=hit.cent.sum())
     c = _spend_cells(ctx)
@@ -313,8 +313,7 @@ def _toegekend(ctx: Context) -> ir.Table:
 
 def _with_rejection(ctx: Context, t: ir.Table) -> ir.Table:
     r = ctx.rejected
-    k = ("wet", "gemeente", "aanbieder", "referentie_nummer")
-    j = t.left_join(r, [t[c] == r[c] for c in k]).select(*t.columns, "afgewezen")
+    j = t.left_join(r, [t[c] == r[c] for c in T.LINE_KEY]).select(*t.columns, "afgewezen")
     return j.mutate(afgewezen=j.afgewezen.fill_null(False))
 
 
@@ -328,8 +327,7 @@ def _afgewezen_pct(ctx: Context) -> ir.Table:
 
 
 def _budgetuitputting(ctx: Context) -> ir.Table:
-    t, keys = ctx.grain(ctx.at(_prestaties(ctx), "begindatum"))
-    spend = t.group_by([*keys, "p_begin"]).aggregate(cent=t.cent.sum(), n=t.client_id.nunique())
+    spend, keys = _spend_cells(ctx), ctx.keys()
     b = ctx.table("budget").rename(gemeente="gemeentecode")
     bkeys = [k for k in keys if k != "periode"]
     b = b.group_by(["jaar", *bkeys]).aggregate(budget=b.budget_cent.sum())

@@ -35,11 +35,12 @@ class Request:
         return [BY_ID[k] for k in self.kpis] if self.kpis else list(CATALOGUE)
 
     def key(self) -> str:
-        """A stable text key of everything that determines the result (for the cache)."""
+        """A stable text key of everything that determines a KPI's cells (for the cache). The
+        KPI list is not part of it: cells are stored per KPI, so a whole-catalogue request and a
+        one-KPI request share them."""
         return repr(
-            (self.start, self.end, self.per, self.by, self.kpis, self.norm_days,
-             self.norm_per_category)
-        )  # fmt: skip
+            (self.start, self.end, self.per, self.by, self.norm_days, self.norm_per_category)
+        )
 
 
 @dataclass
