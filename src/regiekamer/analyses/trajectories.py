@@ -5,8 +5,7 @@
   wait starts at the toewijzingsdatum.
 - ``zorgperioden``: JW305 starts closed by their JW307 stops; a stop with reden 20 (tijdelijk
   beëindigd) followed by a new start on the same allocation continues the same zorgperiode.
-- ``rejected_lines``: the invoice lines that a JW325 rejected (a retourcode other than 0200/8001),
-  matched on their ReferentieNummer.
+- ``rejects``: whether a JW325 line was rejected (a retourcode other than 0200/8001).
 
 Pure functions over Ibis tables: they run unchanged on DuckDB and on Spark.
 """
@@ -21,7 +20,6 @@ ACCEPTED_CODES = ("0200", "8001")
 OWN_ACCESS_TEAM = "01"
 
 _ALLOCATION = ("wet", "gemeente", "toewijzing_nummer")
-LINE_KEY = ("wet", "gemeente", "aanbieder", "referentie_nummer")  # invoice line <-> JW325 line
 _REQUEST = ("wet", "gemeente", "aanbieder", "client_id", "referentie_aanbieder")
 _SEGMENT = ("wet", "gemeente", "aanbieder", "client_id", "toewijzing_nummer")
 
@@ -73,6 +71,20 @@ def zorgperioden(levering: ir.Table) -> ir.Table:
     seg = starts.left_join(stops, [starts[k] == stops[k] for k in keys]).select(
         *_SEGMENT, "begindatum", "productcategorie", eind=stops.stop_eind, reden=stops.reden
     )
+    # Most allocations start once: that segment is the zorgperiode. Only allocations with
+    # several starts need the ordered chain below, whose window passes are costly at scale.
+    n = seg.group_by(list(_SEGMENT)).aggregate(_starts=seg.count())
+    seg = seg.join(n, [seg[k] == n[k] for k in _SEGMENT]).select(*seg.columns, "_starts")
+    once = seg.filter(seg._starts == 1)
+    once = once.select(*_SEGMENT, "productcategorie", begin=once.begindatum, eind=once.eind,
+                       reden=once.reden)  # fmt: skip
+    zp = once.union(_chained(seg.filter(seg._starts > 1).drop("_starts")))
+    return zp.mutate(definitief=zp.eind.notnull() & (zp.reden.fill_null("") != TEMPORARY_STOP))
+
+
+def _chained(seg: ir.Table) -> ir.Table:
+    """Segments of one allocation in order; a segment after a stop with reden 20 continues the
+    zorgperiode of the one before it."""
     order = ibis.window(group_by=list(_SEGMENT), order_by=["begindatum"])
     seg = seg.mutate(_nieuw=ibis.ifelse(seg.reden.lag().over(order) == TEMPORARY_STOP, 0, 1))
     running = ibis.cumulative_window(group_by=list(_SEGMENT), order_by=["begindatum"])
@@ -83,14 +95,7 @@ def zorgperioden(levering: ir.Table) -> ir.Table:
         _laatste=seg.begindatum.lead().over(per_zp).isnull(),
     )
     last = seg.filter(seg._laatste)
-    return last.select(
-        *_SEGMENT,
-        "productcategorie",
-        "begin",
-        "eind",
-        "reden",
-        definitief=last.eind.notnull() & (last.reden.fill_null("") != TEMPORARY_STOP),
-    )
+    return last.select(*_SEGMENT, "productcategorie", "begin", "eind", "reden")
 
 
 def with_wait_start(zp: ir.Table, alloc: ir.Table) -> ir.Table:
@@ -99,15 +104,10 @@ def with_wait_start(zp: ir.Table, alloc: ir.Table) -> ir.Table:
     return zp.left_join(a, [zp[k] == a[k] for k in _ALLOCATION]).select(*zp.columns, "wacht_vanaf")
 
 
-def rejected_lines(antwoord: ir.Table) -> ir.Table:
-    """Distinct (wet, gemeente, aanbieder, referentie_nummer) of lines a JW325 rejected."""
-    codes = antwoord.select(*LINE_KEY, code=antwoord.retourcodes.unnest())
-    return (
-        codes.filter(~codes.code.isin(ACCEPTED_CODES))
-        .select(*LINE_KEY)
-        .distinct()
-        .mutate(afgewezen=ibis.literal(True))
-    )
+def rejects(antwoord: ir.Table) -> ir.BooleanValue:
+    """Whether a JW325 line was rejected: it carries a code other than 0200/8001. Read from the
+    list itself, not by unnesting it: one pass, no join back."""
+    return antwoord.retourcodes.filter(lambda c: ~c.isin(ACCEPTED_CODES)).length() > 0
 
 
 def signed_cents(t: ir.Table) -> ir.IntegerValue:

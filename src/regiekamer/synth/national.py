@@ -276,6 +276,9 @@ def _chunk(nation: _Nation, chunk: np.ndarray) -> dict[str, dict[str, pa.Array]]
     eenh_s = coded([p.eenheid for p in catalogue], a_prod)
     num_s = digits("", a_num, 9)
     ident_a = digits("T", a_num, 9)
+    # An allocation that answers a request (JW315) carries the request's ReferentieAanbieder.
+    asked = a_verw != 0
+    ref_a = pc.if_else(pa.array(asked), digits("V", a_num, 9), pa.nulls(A, pa.string()))
     toewijzing = {
         "wet": wet_s,
         "gemeente": gem_s,
@@ -283,7 +286,7 @@ def _chunk(nation: _Nation, chunk: np.ndarray) -> dict[str, dict[str, pa.Array]]
         "client_id": cid_a,
         "dagtekening": dates(toew),
         "toewijzing_nummer": num_s,
-        "referentie_aanbieder": pa.nulls(A, pa.string()),
+        "referentie_aanbieder": ref_a,
         "productcategorie": cat_s,
         "productcode": code_s,
         "toewijzingsdatum": dates(toew),
@@ -299,7 +302,7 @@ def _chunk(nation: _Nation, chunk: np.ndarray) -> dict[str, dict[str, pa.Array]]
         "regel": pa.array(np.ones(A, np.int32)),
     }
     # Requests (JW315) for allocations not made by the access team.
-    rq = np.flatnonzero(a_verw != 0)
+    rq = np.flatnonzero(asked)
     verzoek = {
         "wet": wet_s.take(rq),
         "gemeente": gem_s.take(rq),

@@ -91,10 +91,6 @@ class Context:
             cached.release()
         self._shared.clear()
 
-    @property
-    def rejected(self) -> ir.Table:
-        return self.shared("afgewezen", lambda: T.rejected_lines(self.table("declaratie_antwoord")))
-
     @cached_property
     def periods(self) -> ir.Table:
         return P.period_table(self.period_list)

@@ -62,6 +62,16 @@ def _cells(t: ir.Table, keys: list[str], waarde: ir.NumericValue) -> ir.Table:
     return t.group_by(keys).aggregate(waarde=waarde.cast("float64"), n=t.client_id.nunique())
 
 
+def _clients(t: ir.Table, keys: list[str], hit: ir.BooleanValue | None = None) -> ir.Table:
+    """Distinct clients per cell; with ``hit``, the share of them for whom it holds. Each
+    distinct count is spelled once: DuckDB computes a repeated COUNT(DISTINCT) again."""
+    if hit is None:
+        c = t.group_by(keys).aggregate(n=t.client_id.nunique())
+        return c.select(*keys, waarde=c.n.cast("float64"), n=c.n)
+    c = t.group_by(keys).aggregate(_hit=t.client_id.nunique(where=hit), n=t.client_id.nunique())
+    return c.select(*keys, waarde=_share(c._hit, c.n), n=c.n)
+
+
 def _share(part: ir.NumericValue, whole: ir.NumericValue, scale: int = 100) -> ir.FloatingValue:
     """``scale`` × part / whole in double precision. Integer literals on purpose: Spark reads a
     literal like 100.0 as a DECIMAL and would round the result to a few decimals."""
@@ -80,7 +90,7 @@ def _count(ctx: Context, t: ir.Table, date: str) -> ir.Table:
 # -- trajectories -----------------------------------------------------------------------------
 def _clienten(ctx: Context) -> ir.Table:
     t, keys = ctx.grain(ctx.overlapping(ctx.zorgperioden, "begin", "eind"))
-    return _cells(t, keys, t.client_id.nunique())
+    return _clients(t, keys)
 
 
 def _gestart(ctx: Context) -> ir.Table:
@@ -141,11 +151,7 @@ def _herhaald_beroep(ctx: Context) -> ir.Table:
         else (t.p_eind + ibis.interval(months=12)) > ibis.literal(horizon)
     )
     t, keys = ctx.grain(t)
-    back = t._terug.fill_null(False)
-    return t.group_by([*keys, "voorlopig"]).aggregate(
-        waarde=_share(t.client_id.nunique(where=back), t.client_id.nunique()),
-        n=t.client_id.nunique(),
-    )
+    return _clients(t, [*keys, "voorlopig"], t._terug.fill_null(False))
 
 
 def _verblijf(ctx: Context) -> ir.Table:
@@ -153,7 +159,7 @@ def _verblijf(ctx: Context) -> ir.Table:
     t = ctx.overlapping(zp.filter(zp.wet == "jeugd"), "begin", "eind")
     t, keys = ctx.grain(t)
     residential = t.productcategorie.isin(RESIDENTIAL)
-    return _cells(t, keys, _share(t.client_id.nunique(where=residential), t.client_id.nunique()))
+    return _clients(t, keys, residential)
 
 
 def _population(ctx: Context) -> ir.Table:
@@ -254,7 +260,7 @@ def _waiting_items(ctx: Context) -> ir.Table:
 
 def _wachtenden(ctx: Context) -> ir.Table:
     t, keys = _waiting(ctx), ctx.keys()
-    return _cells(t, keys, t.client_id.nunique())
+    return _clients(t, keys)
 
 
 def _wachttijd_lopend(ctx: Context) -> tuple[ir.Table, list[str], ir.NumericValue]:
@@ -280,7 +286,8 @@ def _spend_cells(ctx: Context) -> ir.Table:
     """Spend per cell (cent, n): one pass over the invoice lines for the spend KPIs."""
 
     def cells() -> ir.Table:
-        t, keys = ctx.grain(ctx.at(_prestaties(ctx), "begindatum"))
+        t = ctx.at(_prestaties(ctx), "begindatum")
+        t, keys = ctx.grain(t)
         # p_begin follows from periode; kept for the budget of the period's year.
         return t.group_by([*keys, "p_begin"]).aggregate(cent=t.cent.sum(), n=t.client_id.nunique())
 
@@ -296,13 +303,16 @@ def _spend(waarde: Callable[[ir.Table], ir.NumericValue]) -> Builder:
 
 
 def _toegekend(ctx: Context) -> ir.Table:
-    """Spend less the rejected lines. The rejected lines are found with an inner join (few
-    rows come out of it), not by flagging all 40 M lines: that keeps memory small."""
-    r = ctx.rejected
-    p = ctx.at(_prestaties(ctx), "begindatum")
-    hit = p.join(r, [p[c] == r[c] for c in T.LINE_KEY]).select(*p.columns)
-    hit, keys = ctx.grain(hit)
-    lost = hit.group_by(keys).aggregate(afgewezen_cent=hit.cent.sum())
+    """Spend less what the JW325 answers rejected. The rejected amount is read from the JW325
+    lines themselves (they repeat the invoice line): a pass over the answers, not a second
+    pass over all invoice lines."""
+    a = ctx.table("declaratie_antwoord")
+    cols = ["wet", "gemeente", "aanbieder", "referentie_nummer", "client_id", "productcategorie"]
+    a = a.filter(T.rejects(a)).select(
+        *cols, "toewijzing_nummer", "begindatum", cent=T.signed_cents(a)
+    )
+    lost, keys = ctx.grain(ctx.at(a.distinct(), "begindatum"))  # a line answered twice counts once
+    lost = lost.group_by(keys).aggregate(afgewezen_cent=lost.cent.sum())
     c = _spend_cells(ctx)
     # Null-safe: a cell may have an empty dimension (no referrer, no birth month).
     on = [c[x].identical_to(lost[x]) for x in keys]
@@ -311,16 +321,10 @@ def _toegekend(ctx: Context) -> ir.Table:
     return j.select(*keys, waarde=accepted.cast("float64"), n=j.n)
 
 
-def _with_rejection(ctx: Context, t: ir.Table) -> ir.Table:
-    r = ctx.rejected
-    j = t.left_join(r, [t[c] == r[c] for c in T.LINE_KEY]).select(*t.columns, "afgewezen")
-    return j.mutate(afgewezen=j.afgewezen.fill_null(False))
-
-
 def _afgewezen_pct(ctx: Context) -> ir.Table:
     a = ctx.table("declaratie_antwoord")
-    a = _with_rejection(ctx, ctx.at(a.mutate(cent=T.signed_cents(a)), "begindatum"))
-    t, keys = ctx.grain(a)
+    a = a.mutate(cent=T.signed_cents(a), afgewezen=T.rejects(a))
+    t, keys = ctx.grain(ctx.at(a, "begindatum"))
     total = t.cent.sum()
     rejected = t.cent.sum(where=t.afgewezen).fill_null(0)
     return _cells(t, keys, ibis.ifelse(total == 0, ibis.null("float64"), _share(rejected, total)))

@@ -114,7 +114,8 @@ def compute(
     return result
 
 
-_FAMILIES = ("prestatie", "declaratie_antwoord", "levering", "toewijzing")
+# Trajectory and allocation KPIs share one family: both read the allocations.
+_FAMILIES = ("prestatie", "declaratie_antwoord", "toewijzing")
 
 
 def _family(kpi: KPI) -> int:
