@@ -1,8 +1,9 @@
 """Reporting periods (jaar, kwartaal, maand) as a small Ibis table, and working days.
 
 A measurement belongs to the period that holds its date (DOMAIN.md §4). Periods are joined on an
-integer key computed from the date (year, year*10+quarter, year*100+month): an equi-join that every
-engine runs fast, followed by a range check for periods clipped by ``--from``/``--to``.
+integer key computed from the date: an equi-join that every engine runs fast. The key counts
+periods (year, year*4+quarter-1, year*12+month-1), so consecutive periods have consecutive keys
+and a span of periods is a span of integers.
 Working days come from a calendar table built from the ``holidays`` package, joined in the
 expression (not a Python UDF), so the count is the same on DuckDB and on Spark.
 """
@@ -46,10 +47,10 @@ def periods(start: dt.date, end: dt.date, per: str) -> list[Period]:
             label, key, first, last = str(y), y, dt.date(y, 1, 1), dt.date(y, 12, 31)
         elif per == "quarter":
             q = (m - 1) // 3 + 1
-            label, key = f"{y}-K{q}", y * 10 + q
+            label, key = f"{y}-K{q}", y * 4 + q - 1
             first, last = dt.date(y, q * 3 - 2, 1), _month_end(y, q * 3)
         else:
-            label, key = f"{y}-{m:02d}", y * 100 + m
+            label, key = f"{y}-{m:02d}", y * 12 + m - 1
             first, last = dt.date(y, m, 1), _month_end(y, m)
         out.append(Period(label, max(first, start), min(last, end), key))
         y, m = (y + 1, 1) if last.month == 12 else (y, last.month + 1)
@@ -61,8 +62,8 @@ def period_key(d: ir.DateValue, per: str) -> ir.IntegerValue:
     if per == "year":
         return d.year()
     if per == "quarter":
-        return d.year() * 10 + d.quarter()
-    return d.year() * 100 + d.month()
+        return d.year() * 4 + d.quarter() - 1
+    return d.year() * 12 + d.month() - 1
 
 
 def period_table(items: list[Period]) -> ir.Table:

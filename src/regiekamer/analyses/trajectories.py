@@ -71,14 +71,20 @@ def zorgperioden(levering: ir.Table) -> ir.Table:
     seg = starts.left_join(stops, [starts[k] == stops[k] for k in keys]).select(
         *_SEGMENT, "begindatum", "productcategorie", eind=stops.stop_eind, reden=stops.reden
     )
-    # Most allocations start once: that segment is the zorgperiode. Only allocations with
-    # several starts need the ordered chain below, whose window passes are costly at scale.
-    n = seg.group_by(list(_SEGMENT)).aggregate(_starts=seg.count())
-    seg = seg.join(n, [seg[k] == n[k] for k in _SEGMENT]).select(*seg.columns, "_starts")
-    once = seg.filter(seg._starts == 1)
-    once = once.select(*_SEGMENT, "productcategorie", begin=once.begindatum, eind=once.eind,
-                       reden=once.reden)  # fmt: skip
-    zp = once.union(_chained(seg.filter(seg._starts > 1).drop("_starts")))
+    # Most allocations start once: that segment is the zorgperiode, and one aggregate gives it
+    # (with one row per group, max() is that row's value). Only allocations with several starts
+    # need the ordered chain below, whose window passes are costly at scale.
+    g = seg.group_by(list(_SEGMENT)).aggregate(
+        _starts=seg.count(),
+        productcategorie=seg.productcategorie.max(),
+        begin=seg.begindatum.min(),
+        eind=seg.eind.max(),
+        reden=seg.reden.max(),
+    )
+    once = g.filter(g._starts == 1).drop("_starts")
+    several = g.filter(g._starts > 1)
+    several = seg.semi_join(several, [seg[k] == several[k] for k in _SEGMENT])
+    zp = once.union(_chained(several))
     return zp.mutate(definitief=zp.eind.notnull() & (zp.reden.fill_null("") != TEMPORARY_STOP))
 
 

@@ -89,8 +89,8 @@ def _count(ctx: Context, t: ir.Table, date: str) -> ir.Table:
 
 # -- trajectories -----------------------------------------------------------------------------
 def _clienten(ctx: Context) -> ir.Table:
-    t, keys = ctx.grain(ctx.overlapping(ctx.zorgperioden, "begin", "eind"))
-    return _clients(t, keys)
+    c = ctx.active_clients(ctx.zorgperioden, "begin", "eind")
+    return c.select(*ctx.keys(), waarde=c.n.cast("float64"), n=c.n)
 
 
 def _gestart(ctx: Context) -> ir.Table:
@@ -234,25 +234,28 @@ def _waiting(ctx: Context) -> ir.Table:
 
 def _waiting_items(ctx: Context) -> ir.Table:
     a = ctx.allocations
+    # Only allocations made by the end of the window and still valid at its start can wait in it.
+    a = a.filter(a.toewijzingsdatum <= ctx.end, a.einddatum.fill_null(OPEN_END) >= ctx.start)
     zp = ctx.zorgperioden
     first = zp.group_by("wet", "gemeente", "toewijzing_nummer").aggregate(eerste=zp.begin.min())
     k = ("wet", "gemeente", "toewijzing_nummer")
     a = a.left_join(first, [a[c] == first[c] for c in k]).select(*a.columns, "eerste")
     # Waiting from the allocation until the day before care starts, while it is valid.
-    until = ibis.least(
-        a.einddatum.fill_null(OPEN_END), (a.eerste - ibis.interval(days=1)).fill_null(OPEN_END)
-    )
+    day_before = (a.eerste - ibis.interval(days=1)).cast("date")
+    until = ibis.least(a.einddatum.fill_null(OPEN_END), day_before.fill_null(OPEN_END))
     a = ctx.period_ends_within(a.mutate(_tot=until), "toewijzingsdatum", "_tot")
     cols = ["periode", "p_begin", "p_eind", "wet", "gemeente", "aanbieder", "client_id"]
     cols += ["productcategorie", "verwijzer", "wacht_vanaf"]
     allocated = a.select(*cols)
 
     r = T.first_requests(ctx.table("verzoek"))
+    r = r.filter(r.aanvraagdatum <= ctx.end)
     t = ctx.table("toewijzing")
+    t = t.filter(t.referentie_aanbieder.notnull())  # only these answer a request
     rk = ("wet", "gemeente", "aanbieder", "client_id", "referentie_aanbieder")
     done = t.group_by(*rk).aggregate(toegewezen=t.toewijzingsdatum.min())
     r = r.left_join(done, [r[c] == done[c] for c in rk]).select(*r.columns, "toegewezen")
-    until = (r.toegewezen - ibis.interval(days=1)).fill_null(OPEN_END)
+    until = (r.toegewezen - ibis.interval(days=1)).cast("date").fill_null(OPEN_END)
     r = ctx.period_ends_within(r.mutate(_tot=until), "aanvraagdatum", "_tot")
     r = r.mutate(wacht_vanaf=r.aanvraagdatum)
     return allocated.union(r.select(*cols))
