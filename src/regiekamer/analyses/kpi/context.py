@@ -135,11 +135,11 @@ class Context:
         overlaps the period.
 
         Listing every (fact, period) pair and counting distinct clients over it is the slow way
-        (nationally ~45 M pairs per year by month). A client with one fact in a cell is in care
-        from that fact's first period to its last, so per period the count is a running sum of
-        clients coming in minus clients gone: no distinct count. Only clients with several facts
-        in one cell (which may overlap and must count once) are listed per period. The age
-        group changes with the period, so with it the pairs are listed as before.
+        (nationally ~45 M pairs per year by month). Instead each client's facts in a cell are
+        merged into disjoint spans of periods; a client is then in care from a span's first
+        period to its last, so per period the count is a running sum of spans begun minus spans
+        ended: no distinct count. The age group changes with the period, so with it the pairs
+        are listed as before.
         """
         if "leeftijdsgroep" in self.by:
             t, keys = self.grain(self.overlapping(t, begin, end))
@@ -148,33 +148,20 @@ class Context:
         dims = keys[1:]
         last = t[end].fill_null(OPEN_END)
         t = t.filter(t[begin] <= self.end, last >= self.start)
-        first_p = P.period_key(ibis.greatest(t[begin], self.start), self.per)
-        last_p = P.period_key(ibis.least(last, self.end), self.per)
-        t = t.select(*dims, "client_id", _van=first_p.cast("int64"), _tot=last_p.cast("int64"))
-        g = t.group_by([*dims, "client_id"]).aggregate(
-            _feiten=t.count(), _van=t._van.min(), _tot=t._tot.max()
-        )
-        one = g.filter(g._feiten == 1)
-        moves = one.select(*dims, _p=one._van, _d=ibis.literal(1)).union(
-            one.select(*dims, _p=one._tot + 1, _d=ibis.literal(-1))
+        first_p = P.period_key(ibis.greatest(t[begin], self.start), self.per).cast("int64")
+        last_p = P.period_key(ibis.least(last, self.end), self.per).cast("int64")
+        t = t.select(*dims, "client_id", _van=first_p, _tot=last_p)
+        spans = _merge_spans(t, [*dims, "client_id"])
+        moves = spans.select(*dims, _p=spans._van, _d=ibis.literal(1)).union(
+            spans.select(*dims, _p=spans._tot + 1, _d=ibis.literal(-1))
         )
         moves = moves.group_by([*dims, "_p"]).aggregate(_d=moves._d.sum())
         p = self.periods.select("periode", "p_sleutel")
-        grid = one.select(*dims).distinct().cross_join(p) if dims else p
+        grid = moves.select(*dims).distinct().cross_join(p) if dims else p
         on = [grid[d].identical_to(moves[d]) for d in dims] + [grid.p_sleutel == moves._p]
         grid = grid.left_join(moves, on).select(*grid.columns, _d=moves._d.fill_null(0))
         running = ibis.cumulative_window(group_by=dims or None, order_by="p_sleutel")
-        counted = grid.select("periode", *dims, n=grid._d.sum().over(running))
-
-        several = g.filter(g._feiten > 1)
-        on = [t[d].identical_to(several[d]) for d in (*dims, "client_id")]
-        facts = t.semi_join(several, on)
-        pairs = facts.join(p, [p.p_sleutel >= facts._van, p.p_sleutel <= facts._tot])
-        listed = pairs.select("periode", *dims, "client_id").distinct()
-        listed = listed.group_by(["periode", *dims]).aggregate(n=listed.count())
-
-        both = counted.union(listed)
-        cells = both.group_by(keys).aggregate(n=both.n.sum())
+        cells = grid.select(*keys, n=grid._d.sum().over(running))
         return cells.filter(cells.n > 0)
 
     # -- grain ---------------------------------------------------------------------------------
@@ -233,3 +220,17 @@ class Context:
     def invoice_horizon(self) -> dt.date | None:
         """The end of the latest invoiced productperiode: how far the spend data reaches."""
         return self.scalar(self.table("prestatie").einddatum.max())
+
+
+def _merge_spans(t: ir.Table, by: list[str]) -> ir.Table:
+    """Per ``by``, the spans [_van, _tot] merged where they overlap: disjoint spans."""
+    # Spans with the same start become the longest of them first. The order by start is then
+    # total, so the two window passes below see the rows of a group in the same order (with
+    # ties they may not, and one span could be counted twice).
+    t = t.group_by([*by, "_van"]).aggregate(_tot=t._tot.max())
+    order = ["_van"]
+    before = ibis.window(group_by=by, order_by=order, rows=(None, -1))
+    reach = t._tot.max().over(before)  # the furthest an earlier span of the same group reaches
+    t = t.mutate(_nieuw=ibis.ifelse(reach.isnull() | (t._van > reach), 1, 0))
+    t = t.mutate(_span=t._nieuw.sum().over(ibis.cumulative_window(group_by=by, order_by=order)))
+    return t.group_by([*by, "_span"]).aggregate(_van=t._van.min(), _tot=t._tot.max())
