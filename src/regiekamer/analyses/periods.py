@@ -18,6 +18,7 @@ import holidays
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.compute as pc
 
 PER = ("year", "quarter", "month")
 PER_NL = {"year": "jaar", "quarter": "kwartaal", "month": "maand"}
@@ -67,16 +68,30 @@ def period_key(d: ir.DateValue, per: str) -> ir.IntegerValue:
 
 
 def period_table(items: list[Period]) -> ir.Table:
+    """The periods as a table: ``periode`` (the integer key), ``p_begin``, ``p_eind``. Cells
+    carry the key while they are computed (cheaper to group on than text); the label is put
+    on at the end (``label``)."""
     return ibis.memtable(
         pa.table(
             {
-                "periode": pa.array([p.label for p in items], pa.string()),
+                "periode": pa.array([p.key for p in items], pa.int64()),
                 "p_begin": pa.array([p.begin for p in items], pa.date32()),
                 "p_eind": pa.array([p.end for p in items], pa.date32()),
-                "p_sleutel": pa.array([p.key for p in items], pa.int64()),
             }
         )
     )
+
+
+def label(keys: pa.Array, items: list[Period]) -> pa.Array:
+    """The labels ('2025', '2025-K1', '2025-01') of period keys of ``items``."""
+    labels = pa.array([p.label for p in items], pa.string())
+    first = items[0].key if items else 0
+    return labels.take(pc.subtract(keys.cast(pa.int64()), first))
+
+
+def key_year(key: ir.IntegerValue, per: str) -> ir.IntegerValue:
+    """The calendar year of a period key."""
+    return key if per == "year" else key // (4 if per == "quarter" else 12)
 
 
 CALENDAR_YEARS = range(1990, 2061)

@@ -104,12 +104,15 @@ class Context:
 
     # -- placing facts in periods -------------------------------------------------------------
     def at(self, t: ir.Table, date: str) -> ir.Table:
-        """Facts in the period that holds their ``date`` (rows outside the window drop out).
-        Periods are clipped to the window, so inside it the period key alone decides."""
-        p = self.periods
+        """Facts in the period that holds their ``date`` (rows outside the window drop out),
+        keyed by ``periode``. Periods are clipped to the window, so inside it the period key
+        alone decides: no join, the key is computed from the date."""
         inside = t.filter(t[date] >= self.start, t[date] <= self.end)
-        keyed = inside.mutate(_pk=P.period_key(inside[date], self.per))
-        return keyed.join(p, keyed._pk == p.p_sleutel).drop("_pk", "p_sleutel")
+        return inside.mutate(periode=P.period_key(inside[date], self.per).cast("int64"))
+
+    def with_bounds(self, t: ir.Table) -> ir.Table:
+        """``t`` (keyed by ``periode``) with the first and last day of its period."""
+        return t.join(self.periods, "periode")
 
     def overlapping(self, t: ir.Table, begin: str, end: str) -> ir.Table:
         """Facts whose [begin, end] overlaps the period (an empty end is still open)."""
@@ -127,8 +130,7 @@ class Context:
         """Join ``t`` to the periods on two inequalities. Pure inequalities (no OR, no NULL
         test) let DuckDB use a range join instead of comparing every row with every period;
         the window filter before it drops the facts that touch no period at all."""
-        p = self.periods.drop("p_sleutel")
-        return t.join(p, list(predicates)).drop("_tot")
+        return t.join(self.periods, list(predicates)).drop("_tot")
 
     def active_clients(self, t: ir.Table, begin: str, end: str) -> ir.Table:
         """Cells ``periode, <dims>, n``: distinct clients with a fact whose [begin, end]
@@ -156,11 +158,11 @@ class Context:
             spans.select(*dims, _p=spans._tot + 1, _d=ibis.literal(-1))
         )
         moves = moves.group_by([*dims, "_p"]).aggregate(_d=moves._d.sum())
-        p = self.periods.select("periode", "p_sleutel")
+        p = self.periods.select("periode")
         grid = moves.select(*dims).distinct().cross_join(p) if dims else p
-        on = [grid[d].identical_to(moves[d]) for d in dims] + [grid.p_sleutel == moves._p]
+        on = [grid[d].identical_to(moves[d]) for d in dims] + [grid.periode == moves._p]
         grid = grid.left_join(moves, on).select(*grid.columns, _d=moves._d.fill_null(0))
-        running = ibis.cumulative_window(group_by=dims or None, order_by="p_sleutel")
+        running = ibis.cumulative_window(group_by=dims or None, order_by="periode")
         cells = grid.select(*keys, n=grid._d.sum().over(running))
         return cells.filter(cells.n > 0)
 
@@ -182,6 +184,9 @@ class Context:
         return ["periode", *self.by, *(d for d in extra if d not in self.by)]
 
     def _age_group(self, t: ir.Table) -> ir.Table:
+        bounded = "p_begin" in t.columns
+        if not bounded:
+            t = self.with_bounds(t)
         c = self.table("client").select("client_id", "geboortemaand")
         t = t.left_join(c, t.client_id == c.client_id).select(*t.columns, "geboortemaand")
         born = t.geboortemaand
@@ -190,7 +195,8 @@ class Context:
             *(((t.wet == w) & age.between(lo, hi), label) for w, lo, hi, label in AGE_GROUPS),
             else_=ibis.null("string"),
         )
-        return t.mutate(leeftijdsgroep=group).drop("geboortemaand")
+        t = t.mutate(leeftijdsgroep=group).drop("geboortemaand")
+        return t if bounded else t.drop("p_begin", "p_eind")
 
     # -- helpers for definitions -------------------------------------------------------------
     def working_days(self, t: ir.Table, first: str, second: str, name: str) -> ir.Table:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
+from regiekamer.analyses import periods as P
 from regiekamer.analyses import trajectories as T
 from regiekamer.analyses.kpi.context import DIMS, OPEN_END, Context
 from regiekamer.analyses.periods import PER, PER_NL
@@ -145,6 +146,7 @@ def _herhaald_beroep(ctx: Context) -> ir.Table:
         *ended.columns, "_terug"
     )
     horizon = ctx.levering_horizon
+    t = ctx.with_bounds(t)
     t = t.mutate(
         voorlopig=ibis.literal(True)
         if horizon is None
@@ -291,8 +293,7 @@ def _spend_cells(ctx: Context) -> ir.Table:
     def cells() -> ir.Table:
         t = ctx.at(_prestaties(ctx), "begindatum")
         t, keys = ctx.grain(t)
-        # p_begin follows from periode; kept for the budget of the period's year.
-        return t.group_by([*keys, "p_begin"]).aggregate(cent=t.cent.sum(), n=t.client_id.nunique())
+        return t.group_by(keys).aggregate(cent=t.cent.sum(), n=t.client_id.nunique())
 
     return ctx.shared("uitgaven", cells)
 
@@ -338,7 +339,8 @@ def _budgetuitputting(ctx: Context) -> ir.Table:
     b = ctx.table("budget").rename(gemeente="gemeentecode")
     bkeys = [k for k in keys if k != "periode"]
     b = b.group_by(["jaar", *bkeys]).aggregate(budget=b.budget_cent.sum())
-    j = spend.join(b, [spend.p_begin.year() == b.jaar, *(spend[k] == b[k] for k in bkeys)])
+    year = P.key_year(spend.periode, ctx.per)
+    j = spend.join(b, [year == b.jaar, *(spend[k] == b[k] for k in bkeys)])
     return j.select(*keys, waarde=_share(j.cent, j.budget), n=j.n)
 
 
@@ -346,7 +348,7 @@ def _prognose(ctx: Context) -> ir.Table:
     """Realised spend plus, per allocation still active at the horizon, its recent monthly run
     rate (the three months up to the horizon) times the months it has left in the year."""
     realised = ctx.at(_prestaties(ctx), "begindatum")
-    cols = ["periode", "p_begin", "wet", "gemeente", "aanbieder", "client_id"]
+    cols = ["periode", "wet", "gemeente", "aanbieder", "client_id"]
     cols += ["productcategorie", "toewijzing_nummer", "cent"]
     realised = realised.select(*cols)
     horizon = ctx.invoice_horizon
@@ -367,13 +369,15 @@ def _prognose(ctx: Context) -> ir.Table:
     # An allocation that began inside the three months is averaged over the months it ran.
     ran = h_month - (a.ingangsdatum.year() * 12 + a.ingangsdatum.month()) + 1
     a = a.mutate(maand_cent=a.som_cent.cast("float64") / ibis.greatest(ibis.least(ran, 3), 1))
-    a = a.cross_join(ctx.periods.drop("p_sleutel"))
+    a = a.cross_join(ctx.periods)
     year_end = a.p_begin.year() * 12 + 12
     last = ibis.least(year_end, (a.einddatum.year() * 12 + a.einddatum.month()).fill_null(year_end))
     first = ibis.greatest(h_month + 1, a.p_begin.year() * 12 + 1)
     months = ibis.greatest(last - first + 1, 0)
     rest = a.filter(months > 0).select(*cols[:-1], cent=a.maand_cent * months)
-    t, keys = ctx.grain(realised.mutate(cent=realised.cent.cast("float64")).union(rest))
+    # Invoice columns are never empty, allocation columns may be: union them as nullable.
+    realised = realised.mutate(cent=realised.cent.cast("float64")).cast(rest.schema())
+    t, keys = ctx.grain(realised.union(rest))
     return _cells(t, keys, t.cent.sum() / 100)
 
 
