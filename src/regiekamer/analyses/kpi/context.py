@@ -153,11 +153,7 @@ class Context:
         first_p = P.period_key(ibis.greatest(t[begin], self.start), self.per).cast("int64")
         last_p = P.period_key(ibis.least(last, self.end), self.per).cast("int64")
         t = t.select(*dims, "client_id", _van=first_p, _tot=last_p)
-        spans = _merge_spans(t, [*dims, "client_id"])
-        moves = spans.select(*dims, _p=spans._van, _d=ibis.literal(1)).union(
-            spans.select(*dims, _p=spans._tot + 1, _d=ibis.literal(-1))
-        )
-        moves = moves.group_by([*dims, "_p"]).aggregate(_d=moves._d.sum())
+        moves = _moves(t, dims)
         p = self.periods.select("periode")
         grid = moves.select(*dims).distinct().cross_join(p) if dims else p
         on = [grid[d].identical_to(moves[d]) for d in dims] + [grid.periode == moves._p]
@@ -228,15 +224,22 @@ class Context:
         return self.scalar(self.table("prestatie").einddatum.max())
 
 
-def _merge_spans(t: ir.Table, by: list[str]) -> ir.Table:
-    """Per ``by``, the spans [_van, _tot] merged where they overlap: disjoint spans."""
-    # Spans with the same start become the longest of them first. The order by start is then
-    # total, so the two window passes below see the rows of a group in the same order (with
-    # ties they may not, and one span could be counted twice).
-    t = t.group_by([*by, "_van"]).aggregate(_tot=t._tot.max())
-    order = ["_van"]
-    before = ibis.window(group_by=by, order_by=order, rows=(None, -1))
-    reach = t._tot.max().over(before)  # the furthest an earlier span of the same group reaches
-    t = t.mutate(_nieuw=ibis.ifelse(reach.isnull() | (t._van > reach), 1, 0))
-    t = t.mutate(_span=t._nieuw.sum().over(ibis.cumulative_window(group_by=by, order_by=order)))
-    return t.group_by([*by, "_span"]).aggregate(_van=t._van.min(), _tot=t._tot.max())
+def _moves(t: ir.Table, dims: list[str]) -> ir.Table:
+    """Per cell and period key ``_p``: clients coming into care (+) less those gone (−).
+
+    A client's facts in a cell, in order of their first period: a fact that begins after the
+    furthest period any earlier one reached (``reach``) begins a new span of care, and the span
+    before it ended at ``reach``; the last span ends at the furthest period of all. One window
+    pass over the facts, and no fact is listed per period.
+    """
+    by = [*dims, "client_id"]
+    order = ibis.window(group_by=by, order_by=["_van", "_tot"], rows=(None, -1))
+    reach = t._tot.max().over(order)
+    furthest = t._tot.max().over(ibis.window(group_by=by))
+    t = t.mutate(_reach=reach, _verst=furthest)
+    new = t.filter(t._reach.isnull() | (t._van > t._reach))
+    ended = ibis.ifelse(new._reach.isnull(), new._verst, new._reach) + 1
+    moves = new.select(*dims, _p=new._van, _d=ibis.literal(1)).union(
+        new.select(*dims, _p=ended, _d=ibis.literal(-1))
+    )
+    return moves.group_by([*dims, "_p"]).aggregate(_d=moves._d.sum())
