@@ -39,10 +39,10 @@ def first_requests(verzoek: ir.Table) -> ir.Table:
     )
 
 
-def allocations(toewijzing: ir.Table, verzoek: ir.Table) -> ir.Table:
-    """Allocations with their request date (or null), referrer and the start of their wait."""
-    req = first_requests(verzoek)
-    req = req.drop("productcategorie")
+def allocations(toewijzing: ir.Table, requests: ir.Table) -> ir.Table:
+    """Allocations with their request date (or null), referrer and the start of their wait;
+    ``requests`` as ``first_requests`` gives them."""
+    req = requests.drop("productcategorie")
     t = toewijzing.left_join(req, [toewijzing[k] == req[k] for k in _REQUEST])
     return t.select(
         "wet",

@@ -68,8 +68,12 @@ class Context:
     @property
     def allocations(self) -> ir.Table:
         return self.shared(
-            "toewijzingen", lambda: T.allocations(self.table("toewijzing"), self.table("verzoek"))
+            "toewijzingen", lambda: T.allocations(self.table("toewijzing"), self.requests)
         )
+
+    @property
+    def requests(self) -> ir.Table:
+        return self.shared("verzoeken", lambda: T.first_requests(self.table("verzoek")))
 
     @property
     def zorgperioden(self) -> ir.Table:

@@ -250,7 +250,7 @@ def _waiting_items(ctx: Context) -> ir.Table:
     cols += ["productcategorie", "verwijzer", "wacht_vanaf"]
     allocated = a.select(*cols)
 
-    r = T.first_requests(ctx.table("verzoek"))
+    r = ctx.requests
     r = r.filter(r.aanvraagdatum <= ctx.end)
     t = ctx.table("toewijzing")
     t = t.filter(t.referentie_aanbieder.notnull())  # only these answer a request
