@@ -21,7 +21,8 @@ from regiekamer.analyses.kpi.context import DIMS, OPEN_END, Context
 from regiekamer.analyses.periods import PER, PER_NL
 
 Builder = Callable[[Context], ir.Table]
-Observations = Callable[[Context], tuple[ir.Table, list[str], ir.NumericValue]]
+# Observations of a distribution: rows, their cell keys, the value, optionally extra measures.
+Observations = Callable[[Context], tuple]
 
 GEMEENTE, AANBIEDER, ACCOUNTANT = "gemeente", "aanbieder", "accountant"
 
@@ -63,12 +64,9 @@ def _cells(t: ir.Table, keys: list[str], waarde: ir.NumericValue) -> ir.Table:
     return t.group_by(keys).aggregate(waarde=waarde.cast("float64"), n=t.client_id.nunique())
 
 
-def _clients(t: ir.Table, keys: list[str], hit: ir.BooleanValue | None = None) -> ir.Table:
-    """Distinct clients per cell; with ``hit``, the share of them for whom it holds. Each
-    distinct count is spelled once: DuckDB computes a repeated COUNT(DISTINCT) again."""
-    if hit is None:
-        c = t.group_by(keys).aggregate(n=t.client_id.nunique())
-        return c.select(*keys, waarde=c.n.cast("float64"), n=c.n)
+def _client_share(t: ir.Table, keys: list[str], hit: ir.BooleanValue) -> ir.Table:
+    """The share of a cell's distinct clients for whom ``hit`` holds. Each distinct count is
+    spelled once: DuckDB computes a repeated COUNT(DISTINCT) again."""
     c = t.group_by(keys).aggregate(_hit=t.client_id.nunique(where=hit), n=t.client_id.nunique())
     return c.select(*keys, waarde=_share(c._hit, c.n), n=c.n)
 
@@ -153,7 +151,7 @@ def _herhaald_beroep(ctx: Context) -> ir.Table:
         else (t.p_eind + ibis.interval(months=12)) > ibis.literal(horizon)
     )
     t, keys = ctx.grain(t)
-    return _clients(t, [*keys, "voorlopig"], t._terug.fill_null(False))
+    return _client_share(t, [*keys, "voorlopig"], t._terug.fill_null(False))
 
 
 def _verblijf(ctx: Context) -> ir.Table:
@@ -161,7 +159,7 @@ def _verblijf(ctx: Context) -> ir.Table:
     t = ctx.overlapping(zp.filter(zp.wet == "jeugd"), "begin", "eind")
     t, keys = ctx.grain(t)
     residential = t.productcategorie.isin(RESIDENTIAL)
-    return _clients(t, keys, residential)
+    return _client_share(t, keys, residential)
 
 
 def _population(ctx: Context) -> ir.Table:
@@ -208,30 +206,27 @@ def _binnen_5_werkdagen(ctx: Context) -> ir.Table:
     return _pct(t, keys, t.werkdagen <= 5)
 
 
-def _started_after_wait(ctx: Context) -> ir.Table:
-    def build() -> ir.Table:
-        zp = T.with_wait_start(ctx.zorgperioden, ctx.allocations)
-        t = ctx.at(zp.filter(zp.wacht_vanaf.notnull()), "begin")
-        t, _ = ctx.grain(t.mutate(wachttijd=t.begin.delta(t.wacht_vanaf, unit="day")))
-        return t
-
-    return ctx.shared("gestart_na_wachten", build)
-
-
-def _wachttijd(ctx: Context) -> tuple[ir.Table, list[str], ir.NumericValue]:
-    t, keys = _started_after_wait(ctx), ctx.keys()
-    return t, keys, t.wachttijd
+def _wachttijd(ctx: Context) -> tuple[ir.Table, list[str], ir.NumericValue, dict]:
+    """Waits of the zorgperioden that began in the period; the share within the norm rides
+    along in the same aggregate (wachttijd_binnen_norm_pct reads it from there)."""
+    zp = T.with_wait_start(ctx.zorgperioden, ctx.allocations)
+    t, keys = ctx.grain(ctx.at(zp.filter(zp.wacht_vanaf.notnull()), "begin"))
+    wait = t.begin.delta(t.wacht_vanaf, unit="day")
+    within = ibis.ifelse(wait <= ctx.norm(t.productcategorie), 1, 0)
+    return t, keys, wait, {"binnen": _share(within.sum(), t.count())}
 
 
 def _binnen_norm(ctx: Context) -> ir.Table:
-    t, keys = _started_after_wait(ctx), ctx.keys()
-    return _pct(t, keys, t.wachttijd <= ctx.norm(t.productcategorie))
+    c = _summary(ctx, _wachttijd)
+    return c.select(*ctx.keys(), waarde=c.binnen, n=c.n)
 
 
-def _waiting(ctx: Context) -> ir.Table:
-    """Who waits at the end of each period: allocated but not started, or requested and not
-    yet allocated; with the date their wait began (shared by two KPIs)."""
-    return ctx.shared("wachtend", lambda: ctx.grain(_waiting_items(ctx))[0])
+def _waiting(ctx: Context) -> tuple[ir.Table, list[str], ir.NumericValue]:
+    """Who waits at the end of each period (allocated but not started, or requested and not
+    yet allocated) and how long they have waited by then; wachtenden reads its count of
+    clients from the same aggregate."""
+    t, keys = ctx.grain(_waiting_items(ctx))
+    return t, keys, t.p_eind.delta(t.wacht_vanaf, unit="day")
 
 
 def _waiting_items(ctx: Context) -> ir.Table:
@@ -264,13 +259,8 @@ def _waiting_items(ctx: Context) -> ir.Table:
 
 
 def _wachtenden(ctx: Context) -> ir.Table:
-    t, keys = _waiting(ctx), ctx.keys()
-    return _clients(t, keys)
-
-
-def _wachttijd_lopend(ctx: Context) -> tuple[ir.Table, list[str], ir.NumericValue]:
-    t, keys = _waiting(ctx), ctx.keys()
-    return t, keys, t.p_eind.delta(t.wacht_vanaf, unit="day")
+    c = _summary(ctx, _waiting)
+    return c.select(*ctx.keys(), waarde=c.n.cast("float64"), n=c.n)
 
 
 def _tijdige_berichten(ctx: Context) -> ir.Table:
@@ -391,19 +381,27 @@ def _verwijzer_aandeel(ctx: Context) -> ir.Table:
 
 
 # -- distributions ----------------------------------------------------------------------------
+def _summary(ctx: Context, obs: Observations) -> ir.Table:
+    """Cells of a distribution: median, p90, n and the extra measures the observations bring,
+    in one aggregate shared by every KPI that reads them."""
+
+    def cells() -> ir.Table:
+        t, keys, value, *extra = obs(ctx)
+        return t.group_by(keys).aggregate(
+            q50=value.quantile(0.5).cast("float64"),
+            q90=value.quantile(0.9).cast("float64"),
+            n=t.client_id.nunique(),
+            **(extra[0] if extra else {}),
+        )
+
+    return ctx.shared(obs.__name__, cells)
+
+
 def _quantile(obs: Observations, q: float) -> Builder:
-    """One quantile of a distribution; the median and p90 come from one shared aggregate."""
+    """One quantile of a distribution."""
 
     def build(ctx: Context) -> ir.Table:
-        def both() -> ir.Table:
-            t, keys, value = obs(ctx)
-            return t.group_by(keys).aggregate(
-                q50=value.quantile(0.5).cast("float64"),
-                q90=value.quantile(0.9).cast("float64"),
-                n=t.client_id.nunique(),
-            )
-
-        cells = ctx.shared(obs.__name__, both)
+        cells = _summary(ctx, obs)
         return cells.select(*ctx.keys(), waarde=cells[f"q{round(q * 100)}"], n=cells.n)
 
     return build
@@ -477,7 +475,7 @@ CATALOGUE: tuple[KPI, ...] = (
     *_distribution(
         "wachttijd_lopend_dagen", "Lopende wachttijd", "Current waiting time",
         "Hoe lang wie nog wacht aan het eind van de periode al wacht.",
-        _wachttijd_lopend, voor=(GEMEENTE, AANBIEDER), bronnen=_ZP),
+        _waiting, voor=(GEMEENTE, AANBIEDER), bronnen=_ZP),
     *_distribution(
         "trajectduur_dagen", "Trajectduur", "Trajectory duration",
         "Hoeveel dagen een afgesloten zorgtraject duurde, van eerste start tot definitief einde.",
