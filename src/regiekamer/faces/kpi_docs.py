@@ -24,8 +24,9 @@ _CONVENTIONS = """\
   beëindiging bij het definitieve einde, een prestatie bij de begindatum van de productperiode.
 - Dagen zijn kalenderdagen: latere datum − eerdere datum. Werkdagen tellen de werkdagen na de
   eerste datum tot en met de tweede (geen weekend, geen feestdag volgens het pakket `holidays`, NL).
-- Een declaratieregel is afgewezen als een JW325/WMO325 op dezelfde referentie een retourcode
-  anders dan 0200 of 8001 draagt; het afgewezen bedrag is het bedrag van de regel.
+- Een declaratieregel is afgewezen als haar antwoordregel (JW325/WMO325) een retourcode anders
+  dan 0200 of 8001 draagt. Het afgewezen bedrag komt uit die antwoordregel (die herhaalt de
+  declaratieregel); een regel die twee keer is beantwoord telt één keer.
 - Mediaan en p90: continue kwantielen met lineaire interpolatie (de mediaan van 10 en 20 is 15).
 - Percentages 0–100 met volle precisie; afronden gebeurt alleen op het scherm en in rapporten.
 - Geld staat in centen in de store en komt in euro's naar buiten.

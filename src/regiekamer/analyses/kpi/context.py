@@ -1,10 +1,14 @@
 """What one KPI computation shares: the store tables, the periods, the grain, and helpers that
 put facts into periods and cells. KPI definitions (definitions.py) only say *what* to count.
 
-The derived facts (allocations, zorgperioden, rejected lines) and intermediate results that
+The derived facts (first requests, allocations, zorgperioden) and intermediate results that
 several KPIs read are built once per request and kept as temporary tables (``shared``): on
 DuckDB, when the request asks for more than one KPI. The engine drops them between families of
 KPIs that read different facts, so memory holds one family's at a time.
+
+While cells are computed they carry the integer period key in ``periode`` (``P.period_key``):
+grouping on it is cheaper than on text, and facts find their period without a join. The
+engine puts the labels on at the end.
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ class Context:
         self.norm_per_category = norm_per_category or {}
         self._shared: dict[str, ir.Table] = {}
         self.wanted = set(wanted)  # the KPIs of this request: what is worth sharing
+        self._cache = cache
         self._share = cache and len(self.wanted) > 1
 
     # -- store tables and derived facts -------------------------------------------------------
@@ -77,12 +82,16 @@ class Context:
 
     @property
     def zorgperioden(self) -> ir.Table:
-        return self.shared("zorgperioden", lambda: T.zorgperioden(self.table("levering")))
+        # Kept even for one KPI: some read them twice (herhaald beroep: the ended ones and the
+        # later starts), and one query over both would build them twice and hold both at once.
+        build = lambda: T.zorgperioden(self.table("levering"))  # noqa: E731
+        return self.shared("zorgperioden", build, always=True)
 
-    def shared(self, name: str, build: Callable[[], ir.Table]) -> ir.Table:
+    def shared(self, name: str, build: Callable[[], ir.Table], always: bool = False) -> ir.Table:
         """An intermediate result several KPIs read, built and cached once per request (not
-        cached when the request asks for one KPI: writing it would only cost time)."""
-        if not self._share:
+        cached when the request asks for one KPI, unless ``always``: writing it would only
+        cost time)."""
+        if not (self._share or (always and self._cache)):
             return build()
         if name not in self._shared:
             self._shared[name] = build().cache()
