@@ -180,9 +180,7 @@ def check_password(password: str, naam: str = "") -> None:
         )
 
 
-def add_user(
-    con: duckdb.DuckDBPyConnection, naam: str, role: Role | str, password: str
-) -> User:
+def add_user(con: duckdb.DuckDBPyConnection, naam: str, role: Role | str, password: str) -> User:
     """Create a user with an argon2id hash of the password."""
     if not _NAME.fullmatch(naam):
         raise AccountError(
