@@ -172,7 +172,7 @@ def check_password(password: str, naam: str = "") -> None:
         lowered in _DEFAULT_WHOLE
         or stem in _DEFAULT_STEMS
         or len(set(lowered)) < 4
-        or (naam and naam.lower() in lowered)
+        or (len(naam) >= 4 and naam.lower() in lowered)
     ):
         raise AccountError(
             "Dit wachtwoord is te makkelijk te raden (een standaardwachtwoord, de "
@@ -201,7 +201,9 @@ def add_user(con: duckdb.DuckDBPyConnection, naam: str, role: Role | str, passwo
 
 
 def list_users(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
-    """Every user with role, creation time and lock state (never a hash)."""
+    """Every user with role, creation time and lock state (never a hash); ``geblokkeerd_tot``
+    is only filled while the lockout lasts."""
+    now = utcnow()
     rows = con.execute(
         "SELECT naam, rol, tenant, aangemaakt, geblokkeerd_tot, mislukt FROM gebruiker "
         "ORDER BY naam"
@@ -211,7 +213,7 @@ def list_users(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
             "naam": naam,
             "rol": str(Role(rol, tenant)),
             "aangemaakt": aangemaakt,
-            "geblokkeerd_tot": geblokkeerd,
+            "geblokkeerd_tot": geblokkeerd if geblokkeerd and geblokkeerd > now else None,
             "mislukt": mislukt,
         }
         for naam, rol, tenant, aangemaakt, geblokkeerd, mislukt in rows
