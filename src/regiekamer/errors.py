@@ -18,3 +18,19 @@ class StoreError(RegiekamerError):
 
 class IngestError(RegiekamerError):
     """An ingest could not run at all (as opposed to records it rejected)."""
+
+
+class AccountError(RegiekamerError):
+    """A user, role, password, session or token is refused (DOMAIN.md §8)."""
+
+
+class LoginError(AccountError):
+    """A login is refused: unknown name, wrong password, or the account is locked for now."""
+
+
+class AccessLogError(RegiekamerError):
+    """The access log cannot be written; the access it should record must fail with it."""
+
+
+class ScopeError(RegiekamerError):
+    """A table cannot be restricted to the user's scope, so it is not shown at all."""

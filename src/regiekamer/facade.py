@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -18,10 +19,11 @@ from regiekamer.analyses.backends import open_backend
 from regiekamer.analyses.kpi import engine as kpi_engine
 from regiekamer.analyses.kpi.definitions import BY_ID
 from regiekamer.analyses.kpi.definitions import CATALOGUE as KPI_CATALOGUE
-from regiekamer.errors import RegiekamerError
+from regiekamer.errors import LoginError, RegiekamerError
 from regiekamer.ingest import pipeline
 from regiekamer.ingest.findings import CATALOGUE, FINDING_FIELDS
 from regiekamer.ingest.load import Outcome
+from regiekamer.privacy import access_log, accounts
 from regiekamer.privacy.disclosure import suppress
 from regiekamer.privacy.pseudonym import create_key_file, load_key
 from regiekamer.settings import Settings
@@ -47,6 +49,25 @@ class StoreFacts:
     namen: dict[str, str]
     laatste_bericht: dt.date | None
     laatste_declaratie: dt.date | None
+
+
+@dataclass
+class LogCheck:
+    """The access log's hash chain: how many rows, and the first broken one (None: whole)."""
+
+    regels: int
+    gebroken: int | None
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 class Regiekamer:
@@ -274,5 +295,85 @@ class Regiekamer:
                 "bevindingen": [{"code": c, "ernst": e, "aantal": n} for c, e, n in by_code],
                 "gedeclareerd": [{"wet": w, "jaar": j, "bedrag_cent": b} for w, j, b in spend],
             }
+        finally:
+            con.close()
+
+    # Users, sessions, tokens and the access log (privacy/accounts.py, privacy/access_log.py).
+    # ``door`` is who acts (a user's name, or "cli" for the command line); it goes in the log.
+
+    def add_user(self, naam: str, rol: str, password: str, *, door: str = "cli") -> accounts.User:
+        """Create a user with a role (``gemeente:0482``, ``regio``, …) and a strong password."""
+        con = self._connect()
+        try:
+            with _transaction(con):
+                user = accounts.add_user(con, naam, accounts.parse_role(rol, con), password)
+                access_log.record(con, door, None, f"gebruiker toevoegen {naam} ({rol})", "ok")
+            return user
+        finally:
+            con.close()
+
+    def list_users(self) -> list[dict[str, object]]:
+        """Every user with role and lock state (never a password hash)."""
+        con = self._connect()  # read-write: an older store is migrated first
+        try:
+            return accounts.list_users(con)
+        finally:
+            con.close()
+
+    def new_token(self, naam: str, omschrijving: str | None = None, *, door: str = "cli") -> str:
+        """A new API token for a user; shown once, only its hash is kept."""
+        con = self._connect()
+        try:
+            with _transaction(con):
+                token = accounts.new_api_token(con, naam, omschrijving)
+                access_log.record(con, door, naam, "API-token aanmaken", "ok")
+            return token
+        finally:
+            con.close()
+
+    def login(self, naam: str, password: str) -> accounts.Session:
+        """Check name and password and start a session; every attempt is logged."""
+        con = self._connect()
+        try:
+            try:
+                user = accounts.login(con, naam, password)  # autocommit: failures must count
+            except LoginError as exc:
+                access_log.record(con, naam, None, "inloggen", f"geweigerd: {exc}")
+                raise
+            with _transaction(con):
+                session = accounts.new_session(con, user)
+                access_log.record(con, naam, None, "inloggen", "ok")
+            return session
+        finally:
+            con.close()
+
+    def session_user(self, token: str) -> accounts.SessionUser | None:
+        """Whom a session token belongs to (None: unknown or expired)."""
+        con = self._connect(read_only=True)
+        try:
+            return accounts.session_user(con, token)
+        finally:
+            con.close()
+
+    def token_user(self, token: str) -> accounts.User | None:
+        """Whom an API token belongs to (None: unknown)."""
+        con = self._connect(read_only=True)
+        try:
+            return accounts.token_user(con, token)
+        finally:
+            con.close()
+
+    def logout(self, token: str) -> None:
+        con = self._connect()
+        try:
+            accounts.end_session(con, token)
+        finally:
+            con.close()
+
+    def verify_log(self) -> LogCheck:
+        """Check the access log's hash chain from its first row to its last."""
+        con = self._connect()
+        try:
+            return LogCheck(access_log.count(con), access_log.verify(con))
         finally:
             con.close()

@@ -1,4 +1,5 @@
-"""The command line: `regiekamer init | ingest | findings | kpi | generate | demo | status`.
+"""The command line: `regiekamer init | ingest | findings | kpi | generate | demo | status`,
+`users` and `log`.
 
 English verbs and options, Dutch domain nouns and Dutch output (the users' language).
 Exit codes: 0 done, 1 done but --strict and records were rejected, 2 could not run.
@@ -26,7 +27,7 @@ from rich.table import Table
 from regiekamer import __version__
 from regiekamer.errors import RegiekamerError
 from regiekamer.facade import FINDING_KEYS
-from regiekamer.faces import cli_kpi, cli_report
+from regiekamer.faces import cli_kpi, cli_report, cli_users
 from regiekamer.faces.common import StoreOpt, console, err, kamer, steps_bar
 from regiekamer.faces.export import to_json, to_xlsx
 from regiekamer.ingest.layouts import LAYOUTS
@@ -332,6 +333,8 @@ def layouts(
 
 app.command("kpi")(cli_kpi.kpi)
 app.command("report")(cli_report.report)
+app.add_typer(cli_users.users_app, name="users")
+app.add_typer(cli_users.log_app, name="log")
 
 
 def main() -> None:

@@ -1,1 +1,2 @@
-"""Privacy by construction: pseudonyms and redaction (later: scope, disclosure, access log)."""
+"""Privacy by construction: pseudonyms, redaction, disclosure control, accounts, scope and
+the access log."""

@@ -120,8 +120,31 @@ _V2 = [
         voorlopig BOOLEAN NOT NULL)""",
 ]
 
+# Users, sessions, API tokens and the access log (DOMAIN.md §8; privacy/accounts.py and
+# privacy/access_log.py). Only hashes of passwords, session tokens and API tokens are stored.
+# The access log is append-only by convention and tamper-evident by its hash chain: each row's
+# ``hash`` is sha256 over the previous row's hash and the canonical JSON of its own fields.
+_V3 = [
+    """CREATE TABLE gebruiker (
+        naam VARCHAR PRIMARY KEY, rol VARCHAR NOT NULL, tenant VARCHAR,
+        wachtwoord_hash VARCHAR NOT NULL, mislukt INTEGER NOT NULL DEFAULT 0,
+        geblokkeerd_tot TIMESTAMP, aangemaakt TIMESTAMP NOT NULL,
+        CHECK (rol IN ('beheerder', 'regio', 'gemeente', 'aanbieder', 'accountant')),
+        CHECK ((rol IN ('gemeente', 'aanbieder')) = (tenant IS NOT NULL)))""",
+    """CREATE TABLE sessie (
+        token_hash VARCHAR PRIMARY KEY, naam VARCHAR NOT NULL, csrf VARCHAR NOT NULL,
+        verloopt TIMESTAMP NOT NULL)""",
+    """CREATE TABLE api_token (
+        token_hash VARCHAR PRIMARY KEY, naam VARCHAR NOT NULL, omschrijving VARCHAR,
+        aangemaakt TIMESTAMP NOT NULL)""",
+    """CREATE TABLE toegangslog (
+        volgnummer BIGINT PRIMARY KEY, tijd TIMESTAMP NOT NULL, wie VARCHAR NOT NULL,
+        namens VARCHAR, wat VARCHAR NOT NULL, resultaat VARCHAR NOT NULL,
+        vorige_hash VARCHAR NOT NULL, hash VARCHAR NOT NULL)""",
+]
+
 # Version -> statements. A migration runs once, in one transaction, in order.
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2}
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3}
 CURRENT_VERSION = max(MIGRATIONS)
 
 FACT_TABLES = (
