@@ -256,10 +256,12 @@ def test_no_column_for_direct_identifiers(kamer: Regiekamer, samples: Path) -> N
         r"huisnummer|geboortedatum"
     )
     assert [(t, c) for t, c in cols if identifiers.search(c)] == []
-    # 'naam' is allowed only for a file name and an organisation name, never beside a client.
+    # 'naam' is allowed only for a file name, an organisation name and the login name of a
+    # staff account (and its sessions and tokens), never beside a client.
     client_tables = {t for t, c in cols if c == "client_id"}
     assert [(t, c) for t, c in cols if c == "naam" and t in client_tables] == []
-    assert {t for t, c in cols if c == "naam"} <= {"bestand", "aanbieder"}
+    allowed = {"bestand", "aanbieder", "gebruiker", "sessie", "api_token"}
+    assert {t for t, c in cols if c == "naam"} <= allowed
 
 
 def _client_ids(store: Path) -> set[str]:

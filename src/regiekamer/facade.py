@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -26,12 +27,14 @@ from regiekamer.ingest.load import Outcome
 from regiekamer.privacy import access_log, accounts
 from regiekamer.privacy.disclosure import suppress
 from regiekamer.privacy.pseudonym import create_key_file, load_key
+from regiekamer.privacy.scope import Scope
 from regiekamer.settings import Settings
 from regiekamer.standards.messages import DATA
 from regiekamer.store import kpi_cache, schema
-from regiekamer.store.connection import connect
+from regiekamer.store.connection import connect, share_one_instance
 
 FINDING_KEYS = FINDING_FIELDS
+_LOG_LOCK = threading.Lock()  # the access log takes one writer at a time in this process
 
 
 @dataclass
@@ -338,9 +341,10 @@ class Regiekamer:
             try:
                 user = accounts.login(con, naam, password)  # autocommit: failures must count
             except LoginError as exc:
-                access_log.record(con, naam, None, "inloggen", f"geweigerd: {exc}")
+                with _LOG_LOCK:
+                    access_log.record(con, naam, None, "inloggen", f"geweigerd: {exc}")
                 raise
-            with _transaction(con):
+            with _LOG_LOCK, _transaction(con):
                 session = accounts.new_session(con, user)
                 access_log.record(con, naam, None, "inloggen", "ok")
             return session
@@ -377,3 +381,56 @@ class Regiekamer:
             return LogCheck(access_log.count(con), access_log.verify(con))
         finally:
             con.close()
+
+    # -- the server: sessions, scoped figures, access log ----------------------------------------
+    def serve_store(self) -> None:
+        """Prepare this process to serve the store: one read-write instance for every request
+        (see store.connection.share_one_instance), kept open while the process runs."""
+        share_one_instance(self.store)
+        self._anchor = self._connect()
+
+    def kpi_for(self, user: accounts.User, **request: object) -> kpi_engine.Result:
+        """KPI rows as ``user`` may see them: the own cells as they are, every other cell
+        through disclosure control (DOMAIN.md §8); the access is logged (and refused when the
+        log cannot be written)."""
+        scope = Scope.of(user)
+        result = self.kpi(**request)  # type: ignore[arg-type]
+        if scope.column is not None:
+            by = list(request.get("by") or ())  # type: ignore[call-overload]
+            hidden = suppress(result.rows, by, self.settings.min_cell)
+            result.rows = [
+                row if scope.sees_unsuppressed(row) else safe
+                for row, safe in zip(result.rows, hidden, strict=True)
+            ]
+        what = "kpi " + " ".join(f"{k}={v}" for k, v in sorted(request.items()) if v)
+        self._log(user, what, f"{len(result.rows)} rijen")
+        return result
+
+    def findings_for(self, user: accounts.User, *, code: str | None = None) -> list[dict]:
+        """Findings as ``user`` may see them: a gemeente or aanbieder sees those of the files
+        it sent or received; the region roles see all."""
+        scope = Scope.of(user)
+        sql = f"SELECT {', '.join(FINDING_KEYS)} FROM bevinding WHERE (? IS NULL OR code = ?)"
+        params: list[object] = [code, code]
+        if scope.column is not None:
+            sql += (
+                " AND bestand_id IN (SELECT bestand_id FROM bericht"
+                " WHERE ? IN (afzender, ontvanger))"
+            )
+            params.append(user.role.tenant)
+        con = self._connect(read_only=True)
+        try:
+            rows = con.execute(sql + " ORDER BY bestand_id, volgnummer", params).fetchall()
+        finally:
+            con.close()
+        self._log(user, f"bevindingen code={code or ''}", f"{len(rows)} rijen")
+        return [dict(zip(FINDING_KEYS, r, strict=True)) for r in rows]
+
+    def _log(self, user: accounts.User, wat: str, resultaat: str) -> None:
+        # One writer at a time: two requests appending at once would both take the next number.
+        with _LOG_LOCK:
+            con = self._connect()
+            try:
+                access_log.record(con, user.naam, str(user.role), wat, resultaat)
+            finally:
+                con.close()

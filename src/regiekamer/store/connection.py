@@ -9,11 +9,21 @@ import duckdb
 from regiekamer.errors import StoreError
 from regiekamer.store import schema
 
+_served: set[Path] = set()
+
+
+def share_one_instance(path: Path) -> None:
+    """From now on, open every connection of this process to ``path`` read-write. DuckDB allows
+    one configuration per database file in a process, and a server writes (sessions, the access
+    log, the KPI cache) while it reads: read-only connections would be refused."""
+    _served.add(path.resolve())
+
 
 def connect(
     path: Path, *, create: bool = False, read_only: bool = False
 ) -> duckdb.DuckDBPyConnection:
     """A connection to the store; refuses a missing store unless ``create``."""
+    read_only = read_only and path.resolve() not in _served
     if not create and not path.exists():
         raise StoreError(f"Store {path} bestaat niet; maak hem aan met 'regiekamer init'.")
     try:

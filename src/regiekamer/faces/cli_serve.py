@@ -1,0 +1,36 @@
+"""``regiekamer serve``: the dashboard and the REST API on one address."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from regiekamer.faces.common import StoreOpt, console, kamer
+
+
+def serve(
+    store: Path | None = StoreOpt,
+    host: str = typer.Option("127.0.0.1", help="Adres om op te luisteren."),
+    port: int = typer.Option(8000, help="Poort."),
+) -> None:
+    """Start het dashboard en de REST-API (/api/v1, OpenAPI in docs/openapi.json).
+
+    De server houdt de store open: een ingest wacht tot de server stopt.
+    """
+    import uvicorn
+
+    from regiekamer.faces.web.app import create_app
+
+    app = create_app(kamer(store).settings)
+    console.print(f"Regiekamer op http://{host}:{port}/  (stoppen: Ctrl+C)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def openapi() -> None:
+    """Print het OpenAPI-document van de REST-API (zoals docs/openapi.json)."""
+    import json
+
+    from regiekamer.faces.web.app import create_app
+
+    print(json.dumps(create_app(openapi_only=True).openapi(), indent=1, ensure_ascii=False))

@@ -1,0 +1,1 @@
+"""The joint steering room on the web: server-rendered pages and the REST API (FastAPI)."""

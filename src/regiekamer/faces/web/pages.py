@@ -1,0 +1,266 @@
+"""The pages: login, Overzicht (tiles, trend, table with downloads) and the KPI explanations.
+
+Pages only parse input, call the facade (which scopes every query to the user and logs access)
+and render; the figures and their suppression come from there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import altair as alt
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.templating import Jinja2Templates
+
+from regiekamer.errors import LoginError
+from regiekamer.faces import dutch
+from regiekamer.faces.web import auth
+from regiekamer.privacy.accounts import User
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+router = APIRouter(include_in_schema=False)
+
+# The tiles of the Overzicht, in this order.
+TILES = (
+    "clienten",
+    "uitgaven",
+    "wachttijd_dagen_mediaan",
+    "wachtenden",
+    "beeindigd_volgens_plan_pct",
+    "herhaald_beroep_pct",
+)
+ROLE_TEXT = {
+    "beheerder": "beheerder",
+    "regio": "regio",
+    "accountant": "accountant",
+    "gemeente": "gemeente {}",
+    "aanbieder": "aanbieder {}",
+}
+
+
+def shown(eenheid: str, waarde: float | None, onderdrukt: bool = False) -> str:
+    """A value as a council member reads it."""
+    if onderdrukt:
+        return "onderdrukt (< 10 cliënten)"
+    if waarde is None:
+        return "—"
+    if eenheid.startswith("euro"):
+        return dutch.euro(waarde)
+    if eenheid == "%":
+        return dutch.percent(waarde)
+    if eenheid == "dagen":
+        return dutch.days(waarde)
+    return dutch.number(waarde, 1 if eenheid.startswith("per") else 0)
+
+
+def _page(request: Request, name: str, user: User | None, **context: object) -> HTMLResponse:
+    current = auth.session(request)
+    who = None
+    if user is not None:
+        text = ROLE_TEXT[user.role.rol].format(user.role.tenant)
+        who = {"naam": user.naam, "rol_tekst": text}
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"gebruiker": who, "csrf": current.csrf if current else "", **context},
+    )
+
+
+@router.get("/inloggen", response_class=HTMLResponse)
+def login_page(request: Request) -> HTMLResponse:
+    return _page(request, "inloggen.html.j2", None, titel="Inloggen", pagina="inloggen")
+
+
+@router.post("/inloggen")
+def login(request: Request, naam: str = Form(...), wachtwoord: str = Form(...)) -> Response:
+    rk = auth.kamer(request)
+    try:
+        started = rk.login(naam, wachtwoord)
+    except LoginError as exc:
+        page = _page(request, "inloggen.html.j2", None, titel="Inloggen", melding=str(exc))
+        page.status_code = 401
+        return page
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(
+        auth.COOKIE,
+        started.token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        max_age=int(
+            (started.verloopt - dt.datetime.now(dt.UTC).replace(tzinfo=None)).total_seconds()
+        ),
+    )
+    return response
+
+
+@router.post("/uitloggen")
+def logout(request: Request, user: User = Depends(auth.form_user)) -> Response:
+    auth.kamer(request).logout(request.cookies.get(auth.COOKIE, ""))
+    response = RedirectResponse("/inloggen", status_code=303)
+    response.delete_cookie(auth.COOKIE)
+    return response
+
+
+def _overview(request: Request, user: User, jaar: int, wet: str | None) -> tuple[list, list]:
+    """Tiles (this year against last) and the monthly client counts, scoped to the user."""
+    rk = auth.kamer(request)
+    by = ["wet"] + (["gemeente"] if user.role.rol == "gemeente" else [])
+    rows = rk.kpi_for(user, start=dt.date(jaar - 1, 1, 1), end=dt.date(jaar, 12, 31),
+                      per="year", by=by, kpis=list(TILES)).rows  # fmt: skip
+    rows = [r for r in rows if (not wet or r["wet"] == wet) and _own(user, r)]
+    tiles = []
+    for k in TILES:
+        now = [r for r in rows if r["kpi"] == k and r["periode"] == str(jaar)]
+        before = [r for r in rows if r["kpi"] == k and r["periode"] == str(jaar - 1)]
+        tiles.append(_tile(k, now, before))
+    months = rk.kpi_for(user, year=jaar, per="month", by=by, kpis=["clienten"]).rows
+    months = [r for r in months if (not wet or r["wet"] == wet) and _own(user, r)]
+    return tiles, months
+
+
+def _own(user: User, row: dict) -> bool:
+    """On the Overzicht a gemeente user sees its own municipality's rows."""
+    return user.role.rol != "gemeente" or row.get("gemeente") == user.role.tenant
+
+
+def _tile(kpi: str, now: list[dict], before: list[dict]) -> dict:
+    from regiekamer.facade import Regiekamer
+
+    meta = next(k for k in Regiekamer.kpi_catalogue() if k["id"] == kpi)
+    one = len(now) == 1 and len(before) == 1  # a sum over wetten is only right for counts
+    value = _combine(meta["eenheid"], now)
+    last = _combine(meta["eenheid"], before)
+    change = ""
+    if (
+        value is not None
+        and last not in (None, 0)
+        and (one or meta["eenheid"] in ("aantal", "euro"))
+    ):
+        change = f"{(value - last) / abs(last) * 100:+.1f} % t.o.v. vorig jaar".replace(".", ",")
+    hidden = any(r["onderdrukt"] for r in now)
+    return {
+        "id": kpi,
+        "titel": meta["titel"],
+        "waarde": shown(meta["eenheid"], value, hidden and value is None),
+        "vorig": shown(meta["eenheid"], last),
+        "verschil": change,
+        "ruw": value,
+    }
+
+
+def _combine(eenheid: str, rows: list[dict]) -> float | None:
+    """One figure for the tile: the sum over wetten for counts and money, else the one row."""
+    values = [r["waarde"] for r in rows if r["waarde"] is not None]
+    if not values:
+        return None
+    if eenheid in ("aantal", "euro") or len(values) == 1:
+        return sum(values) if eenheid in ("aantal", "euro") else values[0]
+    return None
+
+
+def _trend_spec(months: list[dict]) -> str:
+    data = [
+        {"maand": f"{r['periode']}-01", "wet": r["wet"], "clienten": r["waarde"]} for r in months
+    ]
+    chart = (
+        alt.Chart(alt.Data(values=data))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("maand:T", title=None, axis=alt.Axis(format="%b")),
+            y=alt.Y("sum(clienten):Q", title="cliënten"),
+            color=alt.Color("wet:N", title="Wet"),
+            tooltip=["maand:T", "wet:N", "sum(clienten):Q"],
+        )
+        .properties(width=640, height=220)
+    )
+    return json.dumps(chart.to_dict())
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(
+    request: Request,
+    jaar: int = Query(2025, ge=2000, le=2100),
+    wet: str | None = Query(None, pattern="^(jeugd|wmo)?$"),
+    user: User = Depends(auth.user),
+) -> HTMLResponse:
+    tiles, months = _overview(request, user, jaar, wet or None)
+    return _page(
+        request,
+        "overzicht.html.j2",
+        user,
+        titel="Overzicht",
+        pagina="overzicht",
+        jaar=jaar,
+        jaren=list(range(jaar - 3, jaar + 2)),
+        wet=wet,
+        bereik=_reach(user),
+        tegels=tiles,
+        trend_spec=_trend_spec(months),
+    )
+
+
+def _reach(user: User) -> str:
+    if user.role.rol == "gemeente":
+        return f"Cijfers van gemeente {user.role.tenant}."
+    if user.role.rol == "aanbieder":
+        return "Cijfers van de regio; uw eigen cijfers staan per aanbieder."
+    return "Cijfers van de hele regio."
+
+
+@router.get("/overzicht.csv")
+def overview_csv(
+    request: Request,
+    jaar: int = Query(2025, ge=2000, le=2100),
+    wet: str | None = Query(None, pattern="^(jeugd|wmo)?$"),
+    user: User = Depends(auth.user),
+) -> Response:
+    tiles, _ = _overview(request, user, jaar, wet or None)
+    lines = ["kpi;titel;waarde;vorig_jaar"]
+    lines += [f"{t['id']};{t['titel']};{t['waarde']};{t['vorig']}" for t in tiles]
+    return Response(
+        "\n".join(lines) + "\n",
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="overzicht-{jaar}.csv"'},
+    )
+
+
+@router.get("/overzicht.xlsx")
+def overview_xlsx(
+    request: Request,
+    jaar: int = Query(2025, ge=2000, le=2100),
+    wet: str | None = Query(None, pattern="^(jeugd|wmo)?$"),
+    user: User = Depends(auth.user),
+) -> Response:
+    import xlsxwriter
+
+    tiles, _ = _overview(request, user, jaar, wet or None)
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    sheet = book.add_worksheet("Overzicht")
+    for c, head in enumerate(("kpi", "titel", "waarde", "vorig jaar")):
+        sheet.write(0, c, head)
+    for r, t in enumerate(tiles, start=1):
+        for c, key in enumerate(("id", "titel", "waarde", "vorig")):
+            sheet.write(r, c, t[key])
+    book.close()
+    buf.seek(0)
+    return StreamingResponse(
+        buf,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="overzicht-{jaar}.xlsx"'},
+    )
+
+
+@router.get("/kpi", response_class=HTMLResponse)
+def catalogue(request: Request, user: User = Depends(auth.user)) -> HTMLResponse:
+    from regiekamer.facade import Regiekamer
+
+    return _page(
+        request, "kpi.html.j2", user, titel="KPI's", pagina="kpi",
+        catalogus=Regiekamer.kpi_catalogue(),
+    )  # fmt: skip

@@ -1,0 +1,188 @@
+"""The web app against a real uvicorn server on loopback, over the synthetic region.
+
+Default deny (every route of the app without a session or token answers 401, generated from the
+route list), login with a session cookie and CSRF, lockout, the scoping of KPI cells per role
+(own cells as they are, other municipalities' only after disclosure control), downloads, the
+access log, and the committed OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from regiekamer.facade import Regiekamer
+from regiekamer.faces.web.app import create_app
+from regiekamer.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "een-lang-wachtwoord-2025"
+PUBLIC = {"/inloggen", "/openapi.json", "/static/vega.js", "/static/regiekamer.css"}
+
+
+class Server:
+    def __init__(self, url: str, kamer: Regiekamer, gemeente: str, app: object) -> None:
+        self.url, self.kamer, self.gemeente, self.app = url, kamer, gemeente, app
+
+    def login(self, naam: str) -> httpx.Client:
+        client = httpx.Client(base_url=self.url, follow_redirects=False)
+        r = client.post("/inloggen", data={"naam": naam, "wachtwoord": PASSWORD})
+        assert r.status_code == 303, r.text
+        return client
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    store = tmp_path_factory.mktemp("web") / "regio.duckdb"
+    shutil.copy(region_store, store)
+    rk = Regiekamer(Settings(store=store, key="test-key", workers=1))
+    gemeenten = sorted(
+        r["gemeente"] for r in rk.kpi(year=2025, by=["gemeente"], kpis=["clienten"]).rows
+    )
+    rk.add_user("regio", "regio", PASSWORD)
+    rk.add_user("gem", f"gemeente:{gemeenten[0]}", PASSWORD)
+    rk.add_user("slot", f"gemeente:{gemeenten[0]}", PASSWORD)
+    app = create_app(rk.settings)
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield Server(f"http://127.0.0.1:{port}", app.state.kamer, gemeenten[0], app)
+    srv.should_exit = True
+    thread.join(10)
+
+
+def _flat(routes: list) -> Iterator[object]:
+    """Every route, also those of included routers (FastAPI wraps those)."""
+    for route in routes:
+        if hasattr(route, "original_router"):
+            yield from _flat(route.original_router.routes)
+        else:
+            yield route
+
+
+def _routes(app: object) -> list[tuple[str, str]]:
+    out = []
+    for route in _flat(app.routes):  # type: ignore[attr-defined]
+        for method in sorted(getattr(route, "methods", None) or ()):
+            if method != "HEAD":
+                out.append((method, route.path))
+    return out
+
+
+def test_without_a_session_or_token_every_route_answers_401(server: Server) -> None:
+    closed = [(m, p) for m, p in _routes(server.app) if p not in PUBLIC]
+    assert ("GET", "/") in closed and ("GET", "/api/v1/kpi") in closed
+    with httpx.Client(base_url=server.url) as client:
+        for method, path in closed:
+            r = client.request(method, path, params={"jaar": 2025})
+            assert r.status_code == 401, (method, path, r.status_code)
+            if path.startswith("/api/"):
+                assert r.json() == {"fout": {"status": 401, "melding": "Log eerst in."}}
+        assert client.get("/api/v1/kpi", headers={"Authorization": "Bearer nep"}).status_code == 401
+
+
+def test_login_overview_download_and_logout(server: Server) -> None:
+    client = server.login("gem")
+    cookie = next(c for c in client.cookies.jar if c.name == "regiekamer_sessie")
+    assert cookie.has_nonstandard_attr("HttpOnly")
+    page = client.get("/", params={"jaar": 2025})
+    assert page.status_code == 200
+    assert "Cliënten in zorg" in page.text and f"gemeente {server.gemeente}" in page.text
+    csv = client.get("/overzicht.csv", params={"jaar": 2025})
+    assert csv.status_code == 200 and csv.text.startswith("kpi;titel;waarde;vorig_jaar")
+    assert "clienten;Cliënten in zorg;" in csv.text
+    assert client.get("/overzicht.xlsx", params={"jaar": 2025}).content[:2] == b"PK"
+    assert "herhaald_beroep_pct" in client.get("/kpi").text
+    # A form post without the session's CSRF token is refused; with it, the session ends.
+    assert client.post("/uitloggen", data={}).status_code == 403
+    csrf = server.kamer.session_user(cookie.value).csrf
+    assert client.post("/uitloggen", data={"csrf": csrf}).status_code == 303
+    assert client.get("/").status_code == 401
+
+
+def test_five_wrong_passwords_lock_the_account(server: Server) -> None:
+    with httpx.Client(base_url=server.url) as client:
+        for _ in range(5):
+            r = client.post("/inloggen", data={"naam": "slot", "wachtwoord": "fout-wachtwoord-123"})
+            assert r.status_code == 401
+        r = client.post("/inloggen", data={"naam": "slot", "wachtwoord": PASSWORD})
+        assert r.status_code == 401 and "geblokkeerd" in r.text
+
+
+def test_a_gemeente_sees_others_only_after_disclosure_control(server: Server) -> None:
+    token = server.kamer.new_token("gem")
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=server.url, headers=headers) as client:
+        r = client.get(
+            "/api/v1/kpi", params={"jaar": 2025, "by": "gemeente", "kpi": "clienten,uitgaven"}
+        )
+    assert r.status_code == 200
+    rows = r.json()["rijen"]
+    own = server.kamer.kpi(year=2025, by=["gemeente"], kpis=["clienten", "uitgaven"]).rows
+    public = server.kamer.kpi(
+        year=2025, by=["gemeente"], kpis=["clienten", "uitgaven"], public=True
+    ).rows
+    assert len(rows) == len(own) == len(public)
+    for got, mine, safe in zip(rows, own, public, strict=True):
+        assert got == (mine if mine["gemeente"] == server.gemeente else safe)
+    assert any(r["gemeente"] != server.gemeente for r in rows)
+
+
+def test_the_region_sees_every_cell_as_is(server: Server) -> None:
+    client = server.login("regio")
+    r = client.get("/api/v1/kpi", params={"jaar": 2025, "by": "gemeente", "kpi": "clienten"})
+    assert r.json()["rijen"] == server.kamer.kpi(year=2025, by=["gemeente"], kpis=["clienten"]).rows
+
+
+def test_bad_parameters_get_one_json_error_body(server: Server) -> None:
+    client = server.login("regio")
+    r = client.get("/api/v1/kpi", params={"jaar": 2025, "by": "postcode"})
+    assert r.status_code == 422
+    assert set(r.json()) == {"fout"} and "by" in r.json()["fout"]["melding"]
+    r = client.get("/api/v1/kpi", params={"jaar": 2025, "kpi": "bestaat_niet"})
+    assert r.status_code == 400 and "Onbekende KPI" in r.json()["fout"]["melding"]
+
+
+def test_access_is_logged_in_an_unbroken_chain(server: Server) -> None:
+    before = server.kamer.verify_log()
+    server.login("regio").get("/api/v1/bevindingen")
+    after = server.kamer.verify_log()
+    assert after.gebroken is None and after.regels > before.regels
+
+
+def test_charts_run_on_the_bundled_javascript(server: Server) -> None:
+    with httpx.Client(base_url=server.url) as client:
+        js = client.get("/static/vega.js")
+    assert (
+        js.status_code == 200
+        and "vegaEmbed" in js.text
+        and "http" not in js.headers.get("location", "")
+    )
+
+
+def test_the_committed_openapi_document_is_the_apps(server: Server) -> None:
+    committed = json.loads((ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
+    assert committed == server.app.openapi(), (  # type: ignore[attr-defined]
+        "docs/openapi.json is verouderd: regiekamer openapi > docs/openapi.json"
+    )
