@@ -186,3 +186,31 @@ def test_the_committed_openapi_document_is_the_apps(server: Server) -> None:
     assert committed == server.app.openapi(), (  # type: ignore[attr-defined]
         "docs/openapi.json is verouderd: regiekamer openapi > docs/openapi.json"
     )
+
+
+def test_every_page_opens_for_each_role_and_its_table_downloads(server: Server) -> None:
+    from regiekamer.faces.web.pages import PAGES
+
+    for naam in ("regio", "gem"):
+        client = server.login(naam)
+        for path, titel in PAGES:
+            r = client.get(path, params={"jaar": 2025})
+            assert r.status_code == 200, (naam, path, r.text[:300])
+            assert f"<h1>{titel}</h1>" in r.text.replace("&amp;", "&"), (naam, path)
+        r = client.get(
+            "/thema/wachttijden", params={"jaar": 2025, "per": "quarter", "formaat": "csv"}
+        )
+        assert r.status_code == 200
+        head = r.text.splitlines()[0].split(";")
+        assert head[:3] == ["periode", "aanbieder", "productcategorie"]
+        assert "wachttijd_binnen_norm_pct" in head and len(r.text.splitlines()) > 1
+        xlsx = client.get("/thema/uitgaven", params={"jaar": 2025, "formaat": "xlsx"})
+        assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+        assert client.get("/thema/bestaat-niet").status_code == 404
+
+
+def test_filters_narrow_the_table(server: Server) -> None:
+    client = server.login("regio")
+    params = {"jaar": 2025, "wet": "jeugd", "gemeente": server.gemeente, "formaat": "csv"}
+    lines = client.get("/thema/uitkomsten", params=params).text.splitlines()[1:]
+    assert lines and all(f";jeugd;{server.gemeente};" in f";{line};" for line in lines)

@@ -12,13 +12,13 @@ import json
 from pathlib import Path
 
 import altair as alt
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 
 from regiekamer.errors import LoginError
 from regiekamer.faces import dutch
-from regiekamer.faces.web import auth
+from regiekamer.faces.web import auth, views
 from regiekamer.privacy.accounts import User
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -66,7 +66,7 @@ def _page(request: Request, name: str, user: User | None, **context: object) -> 
     return templates.TemplateResponse(
         request,
         name,
-        {"gebruiker": who, "csrf": current.csrf if current else "", **context},
+        {"gebruiker": who, "csrf": current.csrf if current else "", "menu": PAGES, **context},
     )
 
 
@@ -264,3 +264,93 @@ def catalogue(request: Request, user: User = Depends(auth.user)) -> HTMLResponse
         request, "kpi.html.j2", user, titel="KPI's", pagina="kpi",
         catalogus=Regiekamer.kpi_catalogue(),
     )  # fmt: skip
+
+
+PERIODS = (("year", "jaar"), ("quarter", "kwartaal"), ("month", "maand"))
+
+
+@router.get("/thema/{slug}", response_class=HTMLResponse)
+def themed(
+    request: Request,
+    slug: str,
+    jaar: int = Query(2025, ge=2000, le=2100),
+    per: str = Query("year", pattern="^(year|quarter|month)$"),
+    wet: str = Query("", pattern="^(jeugd|wmo)?$"),
+    gemeente: str = Query("", pattern="^([0-9]{4})?$"),
+    productcategorie: str = Query("", pattern="^([0-9]{2})?$"),
+    formaat: str = Query("html", pattern="^(html|csv|xlsx)$"),
+    user: User = Depends(auth.user),
+) -> Response:
+    view = views.BY_SLUG.get(slug)
+    if view is None:
+        raise HTTPException(404, "Deze pagina bestaat niet.")
+    filters = {"wet": wet, "gemeente": gemeente, "productcategorie": productcategorie}
+    rk = auth.kamer(request)
+    table, rows = views.figures(rk, user, view, jaar, per, filters)
+    if formaat != "html":
+        return _download(table, f"{slug}-{jaar}", formaat)
+    query = "&".join(f"{k}={v}" for k, v in {"jaar": jaar, "per": per, **filters}.items())
+    return _page(
+        request,
+        "thema.html.j2",
+        user,
+        titel=view.titel,
+        pagina=slug,
+        uitleg=view.uitleg,
+        jaar=jaar,
+        jaren=list(range(jaar - 3, jaar + 2)),
+        per=per if per in view.pers else view.pers[0],
+        perioden=[p for p in PERIODS if p[0] in view.pers],
+        filters=filters,
+        gemeenten=sorted(rk.store_facts().namen.items()),
+        spec=views.chart_spec(view, rows, per if per in view.pers else view.pers[0]),
+        tabel=table,
+        toon=shown,
+        download=f"/thema/{slug}?{query}",
+    )
+
+
+def _download(table: views.Table, name: str, formaat: str) -> Response:
+    if formaat == "csv":
+        return Response(
+            views.to_csv(table),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    return Response(
+        views.to_xlsx(table, name),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
+
+
+@router.get("/datakwaliteit", response_class=HTMLResponse)
+def data_quality(
+    request: Request,
+    formaat: str = Query("html", pattern="^(html|csv|xlsx)$"),
+    user: User = Depends(auth.user),
+) -> Response:
+    groups: dict[tuple[str, str], dict] = {}
+    for f in auth.kamer(request).findings_for(user):
+        g = groups.setdefault(
+            (f["code"], f["ernst"]),
+            {"code": f["code"], "ernst": f["ernst"], "aantal": 0, "voorbeeld": f["melding"]},
+        )
+        g["aantal"] += 1  # fmt: skip
+    # The worst first: errors before warnings, then the most frequent.
+    ordered = sorted(groups.values(), key=lambda g: (g["ernst"] != "fout", -g["aantal"], g["code"]))
+    if formaat != "html":
+        columns = [("code", "Code"), ("ernst", "Ernst"), ("aantal", "Aantal"),
+                   ("voorbeeld", "Voorbeeld")]  # fmt: skip
+        return _download(views.Table(columns, ordered, {}), "datakwaliteit", formaat)
+    return _page(request, "datakwaliteit.html.j2", user, titel="Datakwaliteit",
+                 pagina="datakwaliteit", groepen=ordered)  # fmt: skip
+
+
+# Every page a logged-in user can open, in the order of the menu.
+PAGES: tuple[tuple[str, str], ...] = (
+    ("/", "Overzicht"),
+    *((f"/thema/{v.slug}", v.titel) for v in views.VIEWS),
+    ("/datakwaliteit", "Datakwaliteit"),
+    ("/kpi", "KPI's"),
+)
