@@ -25,6 +25,7 @@ def test_demo_builds_a_store_with_the_planted_findings(tmp_path: Path) -> None:
             "150",
             "--seed",
             "3",
+            "--no-serve",
         ],
         capture_output=True,
         text=True,
@@ -35,6 +36,7 @@ def test_demo_builds_a_store_with_the_planted_findings(tmp_path: Path) -> None:
     assert "Wat staat er in de store" in run.stdout
     assert "Prestatie-indicatoren" in run.stdout and "wachttijd_dagen_mediaan" in run.stdout
     assert (tmp_path / "d" / "rapport.pdf").read_bytes()[:5] == b"%PDF-"
+    assert "Demogebruikers" in run.stdout and "regiekamer serve --store" in run.stdout
     store = tmp_path / "d" / "regiekamer.duckdb"
     con = duckdb.connect(str(store), read_only=True)
     try:

@@ -7,6 +7,7 @@ Exit codes: 0 done, 1 done but --strict and records were rejected, 2 could not r
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import time
@@ -264,8 +265,14 @@ def demo(
     workdir: Path = typer.Option(Path("demo"), "--dir", help="Werkmap voor regio en store."),
     clients: int = typer.Option(600, "--clients"),
     seed: int = typer.Option(1, "--seed"),
+    serve: bool = typer.Option(
+        not os.environ.get("CI"),
+        "--serve/--no-serve",
+        help="Start aan het eind het dashboard (standaard, behalve met CI=true).",
+    ),
 ) -> None:
-    """Genereer een kleine regio, maak een store, lees alles in en toon wat erin staat."""
+    """Genereer een kleine regio, maak een store, lees alles in, toon de KPI's en een
+    raadsrapport, en start het dashboard met een demogebruiker per rol."""
 
     started = time.perf_counter()
     base = workdir
@@ -311,6 +318,8 @@ def demo(
         f"regiekamer kpi --store {store} --year 2025 --by gemeente  |  "
         f"regiekamer findings --store {store}  |  {base / 'rapport.pdf'}"
     )
+    console.rule("[bold]7. Dashboard")
+    cli_serve.demo_dashboard(store, first, serve_now=serve)
 
 
 @app.command()

@@ -34,3 +34,28 @@ def openapi() -> None:
     from regiekamer.faces.web.app import create_app
 
     print(json.dumps(create_app(openapi_only=True).openapi(), indent=1, ensure_ascii=False))
+
+
+def demo_dashboard(store: Path, gemeente: str, *, serve_now: bool) -> None:
+    """The demo's last step: a demo user per role (password shown once), then the server."""
+    import secrets
+
+    from rich.table import Table
+
+    rk = kamer(store)
+    biggest = max(rk.kpi(year=2025, by=["aanbieder"], kpis=["clienten"]).rows, key=lambda r: r["n"])
+    roles = ("regio", f"gemeente:{gemeente}", f"aanbieder:{biggest['aanbieder']}", "accountant",
+             "beheerder")  # fmt: skip
+    table = Table("gebruiker", "rol", "wachtwoord", title="Demogebruikers (alleen voor de demo)")
+    for role in roles:
+        naam = "demo-" + role.split(":")[0]
+        password = secrets.token_urlsafe(12)
+        rk.add_user(naam, role, password, door="demo")
+        table.add_row(naam, role, password)
+    console.print(table)
+    if serve_now:
+        serve(store=store, host="127.0.0.1", port=8000)
+    else:
+        console.print(
+            f"Dashboard starten: regiekamer serve --store {store}  (http://127.0.0.1:8000/)"
+        )
