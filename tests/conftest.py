@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from regiekamer.facade import Regiekamer
@@ -48,3 +50,13 @@ def region_kamer(region_store: Path, tmp_path: Path) -> Regiekamer:
     store = tmp_path / "regio.duckdb"
     shutil.copy(region_store, store)
     return Regiekamer(Settings(store=store, key="test-key", workers=1))
+
+
+@pytest.fixture
+def con(kamer: Regiekamer) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection to the new store of ``kamer``."""
+    from regiekamer.store.connection import connect
+
+    c = connect(kamer.store)
+    yield c
+    c.close()

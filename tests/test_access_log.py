@@ -13,16 +13,8 @@ from regiekamer.errors import AccessLogError, AccountError
 from regiekamer.facade import Regiekamer
 from regiekamer.faces.cli import app
 from regiekamer.privacy import access_log
-from regiekamer.store.connection import connect
 
 PASSWORD = "paard batterij nietje correct"
-
-
-@pytest.fixture
-def con(kamer: Regiekamer) -> duckdb.DuckDBPyConnection:
-    c = connect(kamer.store)
-    yield c
-    c.close()
 
 
 def _fill(con: duckdb.DuckDBPyConnection, n: int = 5) -> None:

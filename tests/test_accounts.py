@@ -21,13 +21,6 @@ from regiekamer.store.connection import connect
 PASSWORD = "paard batterij nietje correct"
 
 
-@pytest.fixture
-def con(kamer: Regiekamer) -> duckdb.DuckDBPyConnection:
-    c = connect(kamer.store)
-    yield c
-    c.close()
-
-
 # --- roles -------------------------------------------------------------------------------
 
 

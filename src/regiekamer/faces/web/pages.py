@@ -7,13 +7,12 @@ and render; the figures and their suppression come from there.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from pathlib import Path
 
 import altair as alt
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from regiekamer.errors import LoginError
@@ -150,6 +149,7 @@ def _tile(kpi: str, now: list[dict], before: list[dict]) -> dict:
         "vorig": shown(meta["eenheid"], last),
         "verschil": change,
         "ruw": value,
+        "ruw_vorig": last,
     }
 
 
@@ -212,48 +212,22 @@ def _reach(user: User) -> str:
     return "Cijfers van de hele regio."
 
 
-@router.get("/overzicht.csv")
-def overview_csv(
+@router.get("/overzicht.{formaat}")
+def overview_download(
     request: Request,
+    formaat: str,
     jaar: int = Query(2025, ge=2000, le=2100),
     wet: str | None = Query(None, pattern="^(jeugd|wmo)?$"),
     user: User = Depends(auth.user),
 ) -> Response:
+    if formaat not in ("csv", "xlsx"):
+        raise HTTPException(404, "Deze pagina bestaat niet.")
     tiles, _ = _overview(request, user, jaar, wet or None)
-    lines = ["kpi;titel;waarde;vorig_jaar"]
-    lines += [f"{t['id']};{t['titel']};{t['waarde']};{t['vorig']}" for t in tiles]
-    return Response(
-        "\n".join(lines) + "\n",
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="overzicht-{jaar}.csv"'},
-    )
-
-
-@router.get("/overzicht.xlsx")
-def overview_xlsx(
-    request: Request,
-    jaar: int = Query(2025, ge=2000, le=2100),
-    wet: str | None = Query(None, pattern="^(jeugd|wmo)?$"),
-    user: User = Depends(auth.user),
-) -> Response:
-    import xlsxwriter
-
-    tiles, _ = _overview(request, user, jaar, wet or None)
-    buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True})
-    sheet = book.add_worksheet("Overzicht")
-    for c, head in enumerate(("kpi", "titel", "waarde", "vorig jaar")):
-        sheet.write(0, c, head)
-    for r, t in enumerate(tiles, start=1):
-        for c, key in enumerate(("id", "titel", "waarde", "vorig")):
-            sheet.write(r, c, t[key])
-    book.close()
-    buf.seek(0)
-    return StreamingResponse(
-        buf,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="overzicht-{jaar}.xlsx"'},
-    )
+    columns = [("kpi", "KPI"), ("titel", "Titel"), ("waarde", str(jaar)),
+               ("vorig_jaar", str(jaar - 1))]  # fmt: skip
+    rows = [{"kpi": t["id"], "titel": t["titel"], "waarde": t["ruw"], "vorig_jaar": t["ruw_vorig"]}
+            for t in tiles]  # fmt: skip
+    return _download(views.Table(columns, rows, {}), f"overzicht-{jaar}", formaat)
 
 
 @router.get("/kpi", response_class=HTMLResponse)
