@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import altair as alt
+import jinja2
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -20,7 +21,12 @@ from regiekamer.faces import dutch
 from regiekamer.faces.web import auth, views
 from regiekamer.privacy.accounts import User
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# Escape everything: the default (select_autoescape) only escapes *.html, and ours are *.html.j2.
+templates = Jinja2Templates(
+    env=jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True
+    )
+)
 router = APIRouter(include_in_schema=False)
 
 # The tiles of the Overzicht, in this order.
