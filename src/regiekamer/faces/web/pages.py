@@ -7,11 +7,13 @@ and render; the figures and their suppression come from there.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from pathlib import Path
 
 import altair as alt
 import jinja2
+import vl_convert
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -62,6 +64,15 @@ def shown(eenheid: str, waarde: float | None, onderdrukt: bool = False) -> str:
     return dutch.number(waarde, 1 if eenheid.startswith("per") else 0)
 
 
+@functools.cache
+def _locale() -> dict:
+    """Dutch number and date formats for the charts (decimal comma, 'januari')."""
+    return {
+        "getal": vl_convert.get_format_locale("nl-NL"),
+        "tijd": vl_convert.get_time_format_locale("nl-NL"),
+    }
+
+
 def _page(request: Request, name: str, user: User | None, **context: object) -> HTMLResponse:
     current = auth.session(request)
     who = None
@@ -71,7 +82,13 @@ def _page(request: Request, name: str, user: User | None, **context: object) -> 
     return templates.TemplateResponse(
         request,
         name,
-        {"gebruiker": who, "csrf": current.csrf if current else "", "menu": PAGES, **context},
+        {
+            "gebruiker": who,
+            "csrf": current.csrf if current else "",
+            "menu": PAGES,
+            "locale": _locale(),
+            **context,
+        },
     )
 
 
@@ -114,9 +131,11 @@ def logout(request: Request, user: User = Depends(auth.form_user)) -> Response:
 def _overview(request: Request, user: User, jaar: int, wet: str | None) -> tuple[list, list]:
     """Tiles (this year against last) and the monthly client counts, scoped to the user."""
     rk = auth.kamer(request)
-    by = ["wet"] + (["gemeente"] if user.role.rol == "gemeente" else [])
-    rows = rk.kpi_for(user, start=dt.date(jaar - 1, 1, 1), end=dt.date(jaar, 12, 31),
-                      per="year", by=by, kpis=list(TILES)).rows  # fmt: skip
+    own = ["gemeente"] if user.role.rol == "gemeente" else []
+    # One figure per tile: split by wet only when a wet is chosen.
+    rows = rk.kpi_for(user, start=dt.date(jaar - 1, 1, 1), end=dt.date(jaar, 12, 31), per="year",
+                      by=(["wet"] if wet else []) + own, kpis=list(TILES)).rows  # fmt: skip
+    by = ["wet", *own]
     rows = [r for r in rows if (not wet or r["wet"] == wet) and _own(user, r)]
     tiles = []
     for k in TILES:
@@ -146,7 +165,11 @@ def _tile(kpi: str, now: list[dict], before: list[dict]) -> dict:
         and last not in (None, 0)
         and (one or meta["eenheid"] in ("aantal", "euro"))
     ):
-        change = f"{(value - last) / abs(last) * 100:+.1f} % t.o.v. vorig jaar".replace(".", ",")
+        if meta["eenheid"] == "%":  # a share changes by points, not by a share of itself
+            change = f"{value - last:+.1f} procentpunt t.o.v. vorig jaar".replace(".", ",")
+        else:
+            pct = f"{(value - last) / abs(last) * 100:+.1f}".replace(".", ",")
+            change = f"{pct} % t.o.v. vorig jaar"
     hidden = any(r["onderdrukt"] for r in now)
     return {
         "id": kpi,

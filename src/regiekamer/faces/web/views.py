@@ -120,12 +120,12 @@ def chart_spec(view: View, rows: list[dict], per: str) -> str:
     titel = BY_ID[view.chart_kpi].titel
     base = alt.Chart(alt.Data(values=data), title=titel)
     if per == "year":
+        split = {"color": alt.Color("wet:N", title="Wet"), "xOffset": "wet:N"}
         chart = base.mark_bar().encode(
             x=alt.X("groep:N", title=DIM_TITLES[view.chart_dim], sort="-y"),
             y=alt.Y("mean(waarde):Q", title=BY_ID[view.chart_kpi].eenheid),
-            color=alt.Color("wet:N", title="Wet"),
-            xOffset="wet:N",
             tooltip=["groep:N", "wet:N", alt.Tooltip("mean(waarde):Q", format=",.1f")],
+            **(split if any(d["wet"] for d in data) else {}),
         )
     else:
         chart = base.mark_line(point=True).encode(
