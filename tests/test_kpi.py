@@ -177,3 +177,27 @@ def test_too_little_memory_is_a_clear_error(region_kamer: Regiekamer) -> None:
     small = Regiekamer(region_kamer.settings.model_copy(update={"kpi_memory_limit": "1MB"}))
     with pytest.raises(RegiekamerError, match="REGIEKAMER_KPI_MEMORY_LIMIT"):
         small.kpi(year=2025, per="month", by=["gemeente", "aanbieder"], cache=False)
+
+
+def test_concurrent_first_requests_share_the_cache_without_errors(region_kamer) -> None:
+    """Requests that miss the cache at the same moment all compute and save the same cells;
+    the loser of a save conflict answers from its own computation (no 500 under load)."""
+    import threading
+
+    region_kamer.serve_store()
+    errors, answers = [], []
+
+    def ask() -> None:
+        try:
+            answers.append(region_kamer.kpi(year=2025, by=["gemeente"]).rows)
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert all(a == answers[0] for a in answers[1:])
+    assert region_kamer.kpi(year=2025, by=["gemeente"]).rows == answers[0]

@@ -188,14 +188,18 @@ class Regiekamer:
         result, cells, todo, versions = kpi_engine.Result(), {}, [], {}
         con = self._connect()  # read-write: the cache lives in the store
         try:
+            current = kpi_cache.table_versions(con)  # one query for every KPI's sources
+            known = kpi_cache.computed(con, key) if cache else {}
             for k in request.selected():
                 why = k.unsupported(request.by, request.per)
                 if why:
                     result.skipped[k.id] = why
                     continue
-                versions[k.id] = kpi_cache.source_version(con, k.bronnen)
+                versions[k.id] = kpi_cache.source_version(con, k.bronnen, current)
                 dims = kpi_engine.output_dims(k, request.by)
-                hit = kpi_cache.lookup(con, key, k.id, versions[k.id], dims) if cache else None
+                hit = (
+                    kpi_cache.lookup(con, key, k.id, versions[k.id], dims, known) if cache else None
+                )
                 if hit is None:
                     todo.append(k.id)
                     continue
@@ -224,7 +228,12 @@ class Regiekamer:
                 con = self._connect()
                 try:
                     for k in todo:
-                        kpi_cache.save(con, key, k, versions[k], cells[k])
+                        try:
+                            kpi_cache.save(con, key, k, versions[k], cells[k])
+                        except (duckdb.TransactionException, duckdb.ConstraintException):
+                            # A concurrent request computed and saved the same cells first;
+                            # the cache is an optimisation, so this answer stands as it is.
+                            continue
                 finally:
                     con.close()
         for k in request.selected():

@@ -18,26 +18,50 @@ _COLUMNS = ("periode", *_DIMS, "waarde", "n", "voorlopig")
 _TYPES = (pa.string(),) * 7 + (pa.float64(), pa.int64(), pa.bool_())
 
 
-def source_version(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> str:
-    """A text fingerprint of the current versions of ``tables``."""
+def table_versions(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The current version of every table (one query; pass it to ``source_version``)."""
+    return dict(con.execute("SELECT tabel, versie FROM tabel_versie").fetchall())
+
+
+def source_version(
+    con: duckdb.DuckDBPyConnection,
+    tables: Iterable[str],
+    current: dict[str, int] | None = None,
+) -> str:
+    """A text fingerprint of the current versions of ``tables`` (from ``current`` when given,
+    as read by ``table_versions`` in the same request)."""
     names = sorted(set(tables))
-    found = dict(
-        con.execute(
-            "SELECT tabel, versie FROM tabel_versie WHERE list_contains(?, tabel)", [names]
-        ).fetchall()
-    )
+    found = current if current is not None else table_versions(con)
     return ",".join(f"{t}:{found.get(t, 0)}" for t in names)
 
 
+def computed(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, str]:
+    """KPI id -> source version of every cached result of one request key (one query)."""
+    return dict(
+        con.execute(
+            "SELECT kpi, bronversie FROM kpi_berekening WHERE sleutel = ?", [key]
+        ).fetchall()
+    )
+
+
 def lookup(
-    con: duckdb.DuckDBPyConnection, key: str, kpi: str, version: str, dims: Sequence[str]
+    con: duckdb.DuckDBPyConnection,
+    key: str,
+    kpi: str,
+    version: str,
+    dims: Sequence[str],
+    known: dict[str, str] | None = None,
 ) -> pa.Table | None:
-    """The cached cells (periode, dims, waarde, n, voorlopig) or None when absent or stale."""
-    hit = con.execute(
-        "SELECT 1 FROM kpi_berekening WHERE sleutel = ? AND kpi = ? AND bronversie = ?",
-        [key, kpi, version],
-    ).fetchone()
-    if hit is None:
+    """The cached cells (periode, dims, waarde, n, voorlopig) or None when absent or stale
+    (``known``: what ``computed`` read for this key in the same connection, saving a query)."""
+    if known is None:
+        known = dict(
+            con.execute(
+                "SELECT kpi, bronversie FROM kpi_berekening WHERE sleutel = ? AND kpi = ?",
+                [key, kpi],
+            ).fetchall()
+        )
+    if known.get(kpi) != version:
         return None
     cols = ", ".join(["periode", *dims, "waarde", "n", "voorlopig"])
     order = ", ".join(f"{c} NULLS LAST" for c in ["periode", *dims])

@@ -1,0 +1,424 @@
+"""Tenant isolation, generated from the app's route list.
+
+``ROUTES`` names, for every (method, path) of the app except the public ones, how to ask it for
+another tenant's objects (query parameters) and how to find foreign rows in the answer. The test
+first checks that the app's routes are exactly the matrix's keys (a new route without an entry
+fails), then asks every route as every role (regio, gemeente:<A>, aanbieder:<AGB>, accountant,
+beheerder) and checks:
+
+* KPI rows: a row of another gemeente/aanbieder (or a row without the tenant's own dimension)
+  is exactly its disclosure-controlled version; the tenant's own rows are as they are; the
+  region roles get every cell as is;
+* findings: a tenant gets none of the findings of files it neither sent nor received;
+* pages and downloads: a gemeente's Overzicht shows its own figures and none of the others'
+  codes; an aanbieder's shows no other aanbieder's code;
+* without a session or token every non-public route answers 401.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from regiekamer.facade import Regiekamer
+from regiekamer.faces.web import pages
+from regiekamer.faces.web.app import create_app
+from regiekamer.privacy.disclosure import suppress
+from regiekamer.settings import Settings
+
+PASSWORD = "een-lang-wachtwoord-2025"
+PUBLIC_PATHS = {"/inloggen", "/openapi.json"}
+ROLES = ("regio", "gemeente", "aanbieder", "accountant", "beheerder")
+JAAR = 2025
+
+
+def _public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith("/static/")
+
+
+@dataclass
+class World:
+    """The running server, its facade, and who the tenants are."""
+
+    url: str
+    kamer: Regiekamer
+    app: object
+    gemeente: str  # the gemeente user's own code
+    aanbieder: str  # the aanbieder user's own AGB code
+    gemeenten: list[str]  # every gemeente with data
+    aanbieders: list[str]  # every aanbieder with data
+    roles: dict[str, str] = field(default_factory=dict)  # user name -> role text
+
+    def tenant(self, naam: str) -> tuple[str | None, str | None]:
+        """(column, own code) of a user; (None, None) for the region roles."""
+        if naam == "gemeente":
+            return "gemeente", self.gemeente
+        if naam == "aanbieder":
+            return "aanbieder", self.aanbieder
+        return None, None
+
+
+@dataclass(frozen=True)
+class Probe:
+    """How to ask a route for others' objects and how to check the answer.
+
+    ``auth``: ``session`` (cookie, the pages) or ``token`` (bearer, the API); ``check(world,
+    naam, params, response)`` asserts there is nothing foreign in the answer.
+    """
+
+    params: tuple[dict, ...]
+    check: Callable[[World, str, dict, httpx.Response], None]
+    auth: str = "session"
+    data: dict | None = None  # form body for POST routes
+    urls: tuple[str, ...] = ()  # the concrete URLs of a path with parameters ({slug})
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+
+def _no_tenant_data(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    """Routes without tenant data (catalogue, reference list): the same answer for every role."""
+    assert r.status_code == 200, (naam, r.status_code, r.text[:200])
+
+
+def _kpi_rows(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    assert r.status_code == 200, (naam, params, r.text[:300])
+    rows = r.json()["rijen"]
+    by = [d for d in params.get("by", "").split(",") if d]
+    kpis = [k for k in params.get("kpi", "").split(",") if k]
+    raw = world.kamer.kpi(year=params["jaar"], by=by, kpis=kpis).rows
+    safe = suppress(raw, by, world.kamer.settings.min_cell)
+    assert len(rows) == len(raw) > 0, (naam, params)
+    column, own = world.tenant(naam)
+    foreign = 0
+    for got, as_is, hidden in zip(rows, raw, safe, strict=True):
+        if column is None or as_is.get(column) == own:
+            assert got == as_is, (naam, params, got)
+        else:
+            foreign += 1
+            assert got == hidden, (
+                f"{naam} ziet een cel van een ander niet via onthullingscontrole / "
+                f"sees another tenant's cell without disclosure control: {got} != {hidden}"
+            )
+    if column is not None:
+        assert foreign > 0, "de test vraagt niets van een ander / the probe asks nothing foreign"
+
+
+def _findings(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    assert r.status_code == 200, (naam, params, r.text[:300])
+    got = r.json()
+    con = world.kamer._connect(read_only=True)
+    try:
+        every = con.execute(
+            "SELECT bestand FROM bevinding WHERE (? IS NULL OR code = ?)",
+            [params.get("code"), params.get("code")],
+        ).fetchall()
+        _, own = world.tenant(naam)
+        mine = con.execute(
+            "SELECT DISTINCT v.bestand FROM bevinding v JOIN bericht b USING (bestand_id)"
+            " WHERE ? IN (b.afzender, b.ontvanger)",
+            [own],
+        ).fetchall()
+    finally:
+        con.close()
+    if own is None:
+        assert len(got) == len(every), (naam, params)
+        return
+    own_files = {f for (f,) in mine}
+    leaked = [f["bestand"] for f in got if f["bestand"] not in own_files]
+    assert not leaked, f"{naam} ziet bevindingen van andermans bestanden / foreign files: {leaked}"
+
+
+def _own_clienten(world: World, naam: str) -> str:
+    """The Cliënten tile as the user should see it (own rows; the region's for the others)."""
+    column, own = world.tenant(naam)
+    by = ["gemeente"] if column == "gemeente" else []
+    rows = world.kamer.kpi(year=JAAR, by=by, kpis=["clienten"]).rows
+    if column == "aanbieder":
+        rows = suppress(rows, by, world.kamer.settings.min_cell)
+    if column == "gemeente":
+        rows = [r for r in rows if r["gemeente"] == own]
+    return pages.shown("aantal", sum(r["waarde"] for r in rows if r["waarde"] is not None))
+
+
+def _others(world: World, naam: str) -> list[str]:
+    column, own = world.tenant(naam)
+    if column == "gemeente":
+        return [g for g in world.gemeenten if g != own]
+    if column == "aanbieder":
+        return [a for a in world.aanbieders if a != own]
+    return []
+
+
+def _overview_page(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    assert r.status_code == 200, (naam, r.text[:300])
+    column, own = world.tenant(naam)
+    if column == "gemeente":
+        assert f"gemeente {own}" in r.text
+    for code in _others(world, naam):
+        assert code not in r.text, f"{naam}: Overzicht toont / shows {code}"
+    tile = re.search(r'<h2>Cliënten in zorg</h2>\s*<p class="waarde">([^<]*)</p>', r.text)
+    assert tile and tile.group(1) == _own_clienten(world, naam), (naam, tile)
+
+
+def _overview_csv(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    assert r.status_code == 200, (naam, r.text[:300])
+    tiles = {row["kpi"]: row for row in csv.DictReader(io.StringIO(r.text), delimiter=";")}
+    shown = pages.shown("aantal", float(tiles["clienten"]["waarde"]))
+    assert shown == _own_clienten(world, naam), (naam, tiles["clienten"])
+    for code in _others(world, naam):
+        assert code not in r.text
+
+
+def _overview_xlsx(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    import zipfile
+
+    assert r.status_code == 200 and r.content[:2] == b"PK", naam
+    with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+        text = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+    for code in _others(world, naam):
+        assert f">{code}<" not in text
+
+
+def _datakwaliteit(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    """Findings per code: the counts are those of the files the tenant sent or received."""
+    assert r.status_code == 200, (naam, r.text[:300])
+    if params.get("formaat") != "csv":
+        return
+    got = sum(int(row["aantal"]) for row in csv.DictReader(io.StringIO(r.text), delimiter=";"))
+    con = world.kamer._connect(read_only=True)
+    try:
+        _, own = world.tenant(naam)
+        want = con.execute(
+            "SELECT count(*) FROM bevinding WHERE ? IS NULL OR bestand_id IN "
+            "(SELECT bestand_id FROM bericht WHERE ? IN (afzender, ontvanger))",
+            [own, own],
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert got == want, (naam, got, want)
+
+
+def _logout_without_csrf(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    """The logout form answers nothing about anybody; without the CSRF token it is refused."""
+    assert r.status_code == 403 and r.headers["content-type"].startswith(("text/", "application/"))
+    for code in _others(world, naam):
+        assert code not in r.text
+
+
+def _overview_download(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    if "csv" in str(r.url):
+        _overview_csv(world, naam, params, r)
+    else:
+        _overview_xlsx(world, naam, params, r)
+
+
+def _themed(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    """A themed page's table (as CSV): a cell of another tenant is the disclosure-controlled
+    one, the own cells are as they are."""
+    from regiekamer.faces.web import views
+
+    assert r.status_code == 200, (naam, str(r.url), r.text[:300])
+    if params.get("formaat") != "csv":
+        return
+    view = views.BY_SLUG[str(r.url.path).rsplit("/", 1)[1]]
+    by = list(view.by)
+    raw = world.kamer.kpi(year=JAAR, per=view.pers[0], by=by, kpis=list(view.kpis)).rows
+    safe = suppress(raw, by, world.kamer.settings.min_cell)
+    column, own = world.tenant(naam)
+    expected: dict[tuple, float | None] = {}
+    for as_is, hidden in zip(raw, safe, strict=True):
+        mine = column is None or as_is.get(column) == own
+        cell = as_is if mine else hidden
+        key = (cell["periode"], *(str(cell.get(d)) for d in by), cell["kpi"])
+        expected[key] = None if cell["onderdrukt"] else cell["waarde"]
+    for row in csv.DictReader(io.StringIO(r.text), delimiter=";"):
+        if row.get("gemeente") == "Regio":
+            continue
+        for kpi in view.kpis:
+            key = (row["periode"], *(row[d] for d in by), kpi)
+            got = float(row[kpi]) if row[kpi] else None
+            want = expected.get(key)
+            assert got == pytest.approx(want) if want is not None else got is None, (
+                f"{naam} /thema/{view.slug}: {key} = {got}, verwacht / expected {want}"
+            )
+
+
+def _themed_urls() -> tuple[str, ...]:
+    from regiekamer.faces.web import views
+
+    return tuple(f"/thema/{v.slug}" for v in views.VIEWS)
+
+
+KPI_BY = tuple(
+    {"jaar": JAAR, "by": by, "kpi": "clienten,uitgaven"}
+    for by in ("gemeente", "aanbieder", "gemeente,wet", "")
+)
+
+# Every (method, path) of the app except /inloggen, /openapi.json and /static/*.
+ROUTES: dict[tuple[str, str], Probe] = {
+    ("GET", "/"): Probe(({"jaar": JAAR},), _overview_page),
+    ("GET", "/overzicht.{formaat}"): Probe(
+        ({"jaar": JAAR},), _overview_download, urls=("/overzicht.csv", "/overzicht.xlsx")
+    ),
+    ("GET", "/thema/{slug}"): Probe(
+        ({"jaar": JAAR}, {"jaar": JAAR, "formaat": "csv"}), _themed, urls=_themed_urls()
+    ),
+    ("GET", "/datakwaliteit"): Probe(({}, {"formaat": "csv"}), _datakwaliteit),
+    ("GET", "/kpi"): Probe(({},), _no_tenant_data),
+    ("POST", "/uitloggen"): Probe(({},), _logout_without_csrf, data={}),
+    ("GET", "/api/v1/kpi"): Probe(KPI_BY, _kpi_rows, auth="token"),
+    ("GET", "/api/v1/kpi/catalogus"): Probe(({},), _no_tenant_data, auth="token"),
+    ("GET", "/api/v1/bevindingen"): Probe(({}, {"code": "XSD"}), _findings, auth="token"),
+    ("GET", "/api/v1/gemeenten"): Probe(({},), _no_tenant_data, auth="token"),
+}
+
+
+# --- server ---------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _flat(routes: list) -> Iterator[object]:
+    for route in routes:
+        if hasattr(route, "original_router"):
+            yield from _flat(route.original_router.routes)
+        else:
+            yield route
+
+
+def _app_routes(app: object) -> set[tuple[str, str]]:
+    return {
+        (method, route.path)
+        for route in _flat(app.routes)  # type: ignore[attr-defined]
+        for method in getattr(route, "methods", None) or ()
+        if method != "HEAD" and not _public(route.path)
+    }
+
+
+@pytest.fixture(scope="module")
+def world(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    store = tmp_path_factory.mktemp("isolatie") / "regio.duckdb"
+    shutil.copy(region_store, store)
+    rk = Regiekamer(Settings(store=store, key="test-key", workers=1))
+    gemeenten = sorted(
+        r["gemeente"] for r in rk.kpi(year=JAAR, by=["gemeente"], kpis=["clienten"]).rows
+    )
+    aanbieders = sorted(
+        r["aanbieder"]
+        for r in rk.kpi(year=JAAR, by=["aanbieder"], kpis=["clienten"]).rows
+        if r["aanbieder"]
+    )
+    con = rk._connect(read_only=True)
+    try:  # an aanbieder with findings of its own, so the findings probe has both kinds
+        with_findings = [
+            a
+            for (a,) in con.execute(
+                "SELECT DISTINCT b.afzender FROM bevinding v JOIN bericht b USING (bestand_id)"
+                " WHERE length(b.afzender) = 8 ORDER BY 1"
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+    aanbieder = with_findings[0] if with_findings else aanbieders[0]
+    roles = {
+        "regio": "regio",
+        "gemeente": f"gemeente:{gemeenten[0]}",
+        "aanbieder": f"aanbieder:{aanbieder}",
+        "accountant": "accountant",
+        "beheerder": "beheerder",
+    }
+    for naam, rol in roles.items():
+        rk.add_user(naam, rol, PASSWORD)
+    app = create_app(rk.settings)
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield World(
+        f"http://127.0.0.1:{port}",
+        app.state.kamer,
+        app,
+        gemeenten[0],
+        aanbieder,
+        gemeenten,
+        aanbieders,
+        roles,
+    )
+    srv.should_exit = True
+    thread.join(10)
+
+
+def _client(world: World, naam: str, auth: str) -> httpx.Client:
+    if auth == "token":
+        token = world.kamer.new_token(naam)
+        return httpx.Client(base_url=world.url, headers={"Authorization": f"Bearer {token}"})
+    client = httpx.Client(base_url=world.url, follow_redirects=False)
+    r = client.post("/inloggen", data={"naam": naam, "wachtwoord": PASSWORD})
+    assert r.status_code == 303, r.text
+    return client
+
+
+# --- tests ----------------------------------------------------------------------------------
+
+
+def test_every_route_has_an_isolation_entry(world: World) -> None:
+    routes = _app_routes(world.app)
+    missing = sorted(routes - set(ROUTES))
+    stale = sorted(set(ROUTES) - routes)
+    assert not missing, (
+        f"Route(s) zonder regel in ROUTES: {missing}. Voeg ze toe aan ROUTES in "
+        "tests/test_isolation.py: hoe vraag je er andermans gegevens mee op en hoe herken je "
+        "die in het antwoord. / Route(s) without an isolation entry: add them to ROUTES in "
+        "tests/test_isolation.py (how to ask for another tenant's objects, how to spot them)."
+    )
+    assert not stale, f"ROUTES noemt routes die de app niet heeft / unknown routes: {stale}"
+
+
+@pytest.mark.parametrize("naam", ROLES)
+def test_no_role_sees_another_tenants_objects(world: World, naam: str) -> None:
+    clients = {auth: _client(world, naam, auth) for auth in ("session", "token")}
+    try:
+        for (method, path), probe in sorted(ROUTES.items()):
+            for url in probe.urls or (path,):
+                for params in probe.params:
+                    r = clients[probe.auth].request(method, url, params=params, data=probe.data)
+                    probe.check(world, naam, params, r)
+    finally:
+        for c in clients.values():
+            c.close()
+
+
+def test_without_a_session_or_token_every_route_answers_401(world: World) -> None:
+    with httpx.Client(base_url=world.url) as client:
+        for (method, path), probe in sorted(ROUTES.items()):
+            for url in probe.urls or (path,):
+                for params in probe.params:
+                    r = client.request(method, url, params=params, data=probe.data)
+                    assert r.status_code == 401, (method, url, params, r.status_code)
+                    assert "fout" in r.json() if url.startswith("/api/") else True
+        bad = {"Authorization": "Bearer nep"}
+        for (method, path), probe in sorted(ROUTES.items()):
+            url = (probe.urls or (path,))[0]
+            r = client.request(method, url, params=probe.params[0], data=probe.data, headers=bad)
+            assert r.status_code == 401, (method, url, "nep-token")
