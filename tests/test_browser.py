@@ -14,16 +14,13 @@ skipped only when that is missing.
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from live import serve
 from regiekamer.facade import Regiekamer
 from regiekamer.faces.web.app import create_app
 from regiekamer.faces.web.pages import PAGES  # every page of the menu, opened by every role
@@ -74,12 +71,6 @@ class Server:
         self.url, self.kamer, self.gemeente, self.users = url, kamer, gemeente, users
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """As in test_web.py: a copy of the region store behind uvicorn, one user per role."""
@@ -99,18 +90,8 @@ def server(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     for naam, rol in users.items():
         rk.add_user(naam, rol, PASSWORD)
     app = create_app(rk.settings)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    assert srv.started, "uvicorn is niet gestart"
-    yield Server(f"http://127.0.0.1:{port}", app.state.kamer, gemeenten[0], users)
-    srv.should_exit = True
-    thread.join(10)
+    with serve(app) as url:
+        yield Server(url, app.state.kamer, gemeenten[0], users)
 
 
 @pytest.fixture(scope="module")

@@ -21,17 +21,14 @@ import csv
 import io
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
+from live import flat_routes, serve
 from regiekamer.facade import Regiekamer
 from regiekamer.faces.web import pages
 from regiekamer.faces.web.app import create_app
@@ -289,24 +286,10 @@ ROUTES: dict[tuple[str, str], Probe] = {
 # --- server ---------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _flat(routes: list) -> Iterator[object]:
-    for route in routes:
-        if hasattr(route, "original_router"):
-            yield from _flat(route.original_router.routes)
-        else:
-            yield route
-
-
 def _app_routes(app: object) -> set[tuple[str, str]]:
     return {
         (method, route.path)
-        for route in _flat(app.routes)  # type: ignore[attr-defined]
+        for route in flat_routes(app.routes)  # type: ignore[attr-defined]
         for method in getattr(route, "methods", None) or ()
         if method != "HEAD" and not _public(route.path)
     }
@@ -347,26 +330,17 @@ def world(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     for naam, rol in roles.items():
         rk.add_user(naam, rol, PASSWORD)
     app = create_app(rk.settings)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield World(
-        f"http://127.0.0.1:{port}",
-        app.state.kamer,
-        app,
-        gemeenten[0],
-        aanbieder,
-        gemeenten,
-        aanbieders,
-        roles,
-    )
-    srv.should_exit = True
-    thread.join(10)
+    with serve(app) as url:
+        yield World(
+            url,
+            app.state.kamer,
+            app,
+            gemeenten[0],
+            aanbieder,
+            gemeenten,
+            aanbieders,
+            roles,
+        )
 
 
 def _client(world: World, naam: str, auth: str) -> httpx.Client:

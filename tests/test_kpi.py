@@ -6,6 +6,7 @@ Spark in test_parity.py; here the behaviour around them.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from regiekamer.analyses.kpi import engine as kpi_engine
 from regiekamer.analyses.kpi.definitions import CATALOGUE
 from regiekamer.errors import RegiekamerError
 from regiekamer.facade import Regiekamer
@@ -201,3 +203,10 @@ def test_concurrent_first_requests_share_the_cache_without_errors(region_kamer) 
     assert not errors, errors
     assert all(a == answers[0] for a in answers[1:])
     assert region_kamer.kpi(year=2025, by=["gemeente"]).rows == answers[0]
+
+
+def test_a_dimension_asked_twice_is_refused_in_dutch() -> None:
+    request = kpi_engine.Request(start=dt.date(2025, 1, 1), end=dt.date(2025, 12, 31),
+                                 by=("gemeente", "gemeente"))  # fmt: skip
+    with pytest.raises(RegiekamerError, match="meer dan één keer"):
+        kpi_engine.validate(request)

@@ -9,14 +9,10 @@ Examples are bounded (``MAX_EXAMPLES`` per operation) so the module runs in abou
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from hypothesis import HealthCheck, settings
 
 schemathesis = pytest.importorskip("schemathesis")
@@ -27,6 +23,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
+from live import serve  # noqa: E402
 from regiekamer.facade import Regiekamer  # noqa: E402
 from regiekamer.faces.web.app import create_app  # noqa: E402
 from regiekamer.settings import Settings  # noqa: E402
@@ -43,12 +40,6 @@ CHECKS = [
 schema = schemathesis.openapi.from_path(ROOT / "docs" / "openapi.json")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """The app on loopback over a copy of the synthetic region, and a region user's token."""
@@ -58,17 +49,8 @@ def live(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     rk.add_user("fuzz", "regio", "een-lang-wachtwoord-2025")
     token = rk.new_token("fuzz")
     app = create_app(rk.settings)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{port}", "headers": {"Authorization": f"Bearer {token}"}}
-    srv.should_exit = True
-    thread.join(10)
+    with serve(app) as url:
+        yield {"url": url, "headers": {"Authorization": f"Bearer {token}"}}
 
 
 @schema.parametrize()

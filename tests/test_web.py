@@ -11,16 +11,13 @@ from __future__ import annotations
 import html
 import json
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
+from live import flat_routes, serve
 from regiekamer.facade import Regiekamer
 from regiekamer.faces.web.app import create_app
 from regiekamer.settings import Settings
@@ -41,12 +38,6 @@ class Server:
         return client
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     store = tmp_path_factory.mktemp("web") / "regio.duckdb"
@@ -59,32 +50,13 @@ def server(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     rk.add_user("gem", f"gemeente:{gemeenten[0]}", PASSWORD)
     rk.add_user("slot", f"gemeente:{gemeenten[0]}", PASSWORD)
     app = create_app(rk.settings)
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield Server(f"http://127.0.0.1:{port}", app.state.kamer, gemeenten[0], app)
-    srv.should_exit = True
-    thread.join(10)
-
-
-def _flat(routes: list) -> Iterator[object]:
-    """Every route, also those of included routers (FastAPI wraps those)."""
-    for route in routes:
-        if hasattr(route, "original_router"):
-            yield from _flat(route.original_router.routes)
-        else:
-            yield route
+    with serve(app) as url:
+        yield Server(url, app.state.kamer, gemeenten[0], app)
 
 
 def _routes(app: object) -> list[tuple[str, str]]:
     out = []
-    for route in _flat(app.routes):  # type: ignore[attr-defined]
+    for route in flat_routes(app.routes):  # type: ignore[attr-defined]
         for method in sorted(getattr(route, "methods", None) or ()):
             if method != "HEAD":
                 out.append((method, route.path))

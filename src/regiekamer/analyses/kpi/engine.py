@@ -60,6 +60,9 @@ def validate(request: Request) -> None:
         raise RegiekamerError(
             f"Onbekende dimensie {', '.join(unknown)}; kies uit {', '.join(DIMS)}."
         )
+    twice = sorted({d for d in request.by if request.by.count(d) > 1})
+    if twice:
+        raise RegiekamerError(f"Dimensie {', '.join(twice)} staat er meer dan één keer in.")
     missing = [k for k in request.kpis if k not in BY_ID]
     if missing:
         raise RegiekamerError(f"Onbekende KPI {', '.join(missing)}; zie 'regiekamer kpi --list'.")

@@ -1,0 +1,41 @@
+"""Helpers for the web tests: the app on a real uvicorn server on loopback, and its routes."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import uvicorn
+
+
+@contextlib.contextmanager
+def serve(app: object) -> Iterator[str]:
+    """Run ``app`` on a free loopback port in a thread; yields its base URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    assert srv.started, "uvicorn is niet gestart"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+
+
+def flat_routes(routes: list) -> Iterator[object]:
+    """Every route, also those of included routers (FastAPI wraps those)."""
+    for route in routes:
+        if hasattr(route, "original_router"):
+            yield from flat_routes(route.original_router.routes)
+        else:
+            yield route
