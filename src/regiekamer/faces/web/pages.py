@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from regiekamer.analyses.kpi.definitions import BY_ID
 from regiekamer.errors import LoginError
 from regiekamer.faces import dutch
 from regiekamer.faces.web import auth, views
@@ -153,9 +154,7 @@ def _own(user: User, row: dict) -> bool:
 
 
 def _tile(kpi: str, now: list[dict], before: list[dict]) -> dict:
-    from regiekamer.facade import Regiekamer
-
-    meta = next(k for k in Regiekamer.kpi_catalogue() if k["id"] == kpi)
+    meta = {"titel": BY_ID[kpi].titel, "eenheid": BY_ID[kpi].eenheid}
     one = len(now) == 1 and len(before) == 1  # a sum over wetten is only right for counts
     value = _combine(meta["eenheid"], now)
     last = _combine(meta["eenheid"], before)
