@@ -214,3 +214,34 @@ def test_a_browser_without_a_session_gets_401(browser: Browser, server: Server) 
         assert page.goto("/inloggen").status == 200  # type: ignore[union-attr]
     finally:
         context.close()
+
+
+# axe-core (npm, installed by scripts/setup.sh into .venv/npm): the WCAG 2.1 AA rules that Dutch
+# public bodies must meet (DOMAIN.md §8). Missing axe is a failure, not a skip: the rule is law.
+AXE = Path(__file__).parent.parent / ".venv" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_RUN = """async () => {
+  const r = await axe.run(document, {runOnly: {type: "tag",
+    values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}});
+  return r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 5)}));
+}"""
+
+
+def test_every_page_has_no_serious_accessibility_violations(
+    browser: Browser, login: Callable[[str], BrowserContext], server: Server
+) -> None:
+    assert AXE.exists(), f"{AXE} ontbreekt; scripts/setup.sh installeert axe-core met npm"
+    found: dict[str, list[dict]] = {}
+    anonymous = browser.new_context(base_url=server.url)
+    pages = [(anonymous, "/inloggen")] + [(login("regio"), path) for path, _ in PAGES]
+    for context, path in pages:
+        page, _ = _open(context, server.url + "/", path)
+        for chart in page.query_selector_all("div.grafiek"):
+            page.wait_for_function(CHART_DRAWN, arg=chart, timeout=15_000)
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate(AXE_RUN)
+        if violations:
+            found[path] = violations
+        page.close()
+    anonymous.close()
+    assert found == {}, found
