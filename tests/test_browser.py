@@ -223,7 +223,8 @@ AXE_RUN = """async () => {
   const r = await axe.run(document, {runOnly: {type: "tag",
     values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}});
   return r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
-    .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 5)}));
+    .map(v => ({id: v.id, impact: v.impact,
+                nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 5)}));
 }"""
 
 
