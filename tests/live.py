@@ -10,6 +10,10 @@ from collections.abc import Iterator
 
 import uvicorn
 
+# A first request computes the KPI catalogue; on a shared, busy machine that can take longer than
+# httpx's default of 5 s. This is a bound against hanging, not a timing assertion.
+TIMEOUT = 120
+
 
 @contextlib.contextmanager
 def serve(app: object) -> Iterator[str]:

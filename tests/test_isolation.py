@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from live import flat_routes, serve
+from live import TIMEOUT, flat_routes, serve
 from regiekamer.facade import Regiekamer
 from regiekamer.faces.web import pages
 from regiekamer.faces.web.app import create_app
@@ -346,8 +346,10 @@ def world(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
 def _client(world: World, naam: str, auth: str) -> httpx.Client:
     if auth == "token":
         token = world.kamer.new_token(naam)
-        return httpx.Client(base_url=world.url, headers={"Authorization": f"Bearer {token}"})
-    client = httpx.Client(base_url=world.url, follow_redirects=False)
+        return httpx.Client(
+            timeout=TIMEOUT, base_url=world.url, headers={"Authorization": f"Bearer {token}"}
+        )
+    client = httpx.Client(timeout=TIMEOUT, base_url=world.url, follow_redirects=False)
     r = client.post("/inloggen", data={"naam": naam, "wachtwoord": PASSWORD})
     assert r.status_code == 303, r.text
     return client
@@ -384,7 +386,7 @@ def test_no_role_sees_another_tenants_objects(world: World, naam: str) -> None:
 
 
 def test_without_a_session_or_token_every_route_answers_401(world: World) -> None:
-    with httpx.Client(base_url=world.url) as client:
+    with httpx.Client(timeout=TIMEOUT, base_url=world.url) as client:
         for (method, path), probe in sorted(ROUTES.items()):
             for url in probe.urls or (path,):
                 for params in probe.params:

@@ -210,3 +210,25 @@ def test_a_dimension_asked_twice_is_refused_in_dutch() -> None:
                                  by=("gemeente", "gemeente"))  # fmt: skip
     with pytest.raises(RegiekamerError, match="meer dan één keer"):
         kpi_engine.validate(request)
+
+
+def test_the_memo_answers_only_the_same_source_version_and_stays_bounded() -> None:
+    from regiekamer.store.kpi_cache import Memo
+
+    memo = Memo(max_rows=3)
+    memo.put("k", "clienten", "levering:1", [{"waarde": 1}, {"waarde": 2}])
+    assert memo.get("k", "clienten", "levering:1") == [{"waarde": 1}, {"waarde": 2}]
+    assert memo.get("k", "clienten", "levering:2") is None  # a new ingest: not the old rows
+    memo.put("k", "uitgaven", "prestatie:1", [{"waarde": 3}, {"waarde": 4}])
+    assert memo.get("k", "clienten", "levering:1") is None  # least recently used went out
+    assert memo.get("k", "uitgaven", "prestatie:1") is not None
+    memo.put("k", "groot", "x:1", [{}] * 4)  # larger than the whole memo: not kept
+    assert memo.get("k", "groot", "x:1") is None
+
+
+def test_a_served_store_answers_repeated_requests_from_the_memo_the_same(region_kamer) -> None:
+    region_kamer.serve_store()
+    first = region_kamer.kpi(year=2025, by=["gemeente"]).rows
+    again = region_kamer.kpi(year=2025, by=["gemeente"]).rows  # from this process's memo
+    fresh = Regiekamer(region_kamer.settings).kpi(year=2025, by=["gemeente"]).rows  # the store
+    assert first == again == fresh

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from live import flat_routes, serve
+from live import TIMEOUT, flat_routes, serve
 from regiekamer.facade import Regiekamer
 from regiekamer.faces.web.app import create_app
 from regiekamer.settings import Settings
@@ -32,7 +32,7 @@ class Server:
         self.url, self.kamer, self.gemeente, self.app = url, kamer, gemeente, app
 
     def login(self, naam: str) -> httpx.Client:
-        client = httpx.Client(base_url=self.url, follow_redirects=False)
+        client = httpx.Client(timeout=TIMEOUT, base_url=self.url, follow_redirects=False)
         r = client.post("/inloggen", data={"naam": naam, "wachtwoord": PASSWORD})
         assert r.status_code == 303, r.text
         return client
@@ -66,7 +66,7 @@ def _routes(app: object) -> list[tuple[str, str]]:
 def test_without_a_session_or_token_every_route_answers_401(server: Server) -> None:
     closed = [(m, p) for m, p in _routes(server.app) if p not in PUBLIC]
     assert ("GET", "/") in closed and ("GET", "/api/v1/kpi") in closed
-    with httpx.Client(base_url=server.url) as client:
+    with httpx.Client(timeout=TIMEOUT, base_url=server.url) as client:
         for method, path in closed:
             r = client.request(method, path, params={"jaar": 2025})
             assert r.status_code == 401, (method, path, r.status_code)
@@ -95,7 +95,7 @@ def test_login_overview_download_and_logout(server: Server) -> None:
 
 
 def test_five_wrong_passwords_lock_the_account(server: Server) -> None:
-    with httpx.Client(base_url=server.url) as client:
+    with httpx.Client(timeout=TIMEOUT, base_url=server.url) as client:
         for _ in range(5):
             r = client.post("/inloggen", data={"naam": "slot", "wachtwoord": "fout-wachtwoord-123"})
             assert r.status_code == 401
@@ -106,7 +106,7 @@ def test_five_wrong_passwords_lock_the_account(server: Server) -> None:
 def test_a_gemeente_sees_others_only_after_disclosure_control(server: Server) -> None:
     token = server.kamer.new_token("gem")
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=server.url, headers=headers) as client:
+    with httpx.Client(timeout=TIMEOUT, base_url=server.url, headers=headers) as client:
         r = client.get(
             "/api/v1/kpi", params={"jaar": 2025, "by": "gemeente", "kpi": "clienten,uitgaven"}
         )
@@ -145,7 +145,7 @@ def test_access_is_logged_in_an_unbroken_chain(server: Server) -> None:
 
 
 def test_charts_run_on_the_bundled_javascript(server: Server) -> None:
-    with httpx.Client(base_url=server.url) as client:
+    with httpx.Client(timeout=TIMEOUT, base_url=server.url) as client:
         js = client.get("/static/vega.js")
     assert (
         js.status_code == 200

@@ -78,6 +78,7 @@ class Regiekamer:
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
+        self._memo = kpi_cache.Memo()  # recent KPI results of this process (see kpi())
 
     @property
     def store(self) -> Path:
@@ -189,23 +190,28 @@ class Regiekamer:
         con = self._connect()  # read-write: the cache lives in the store
         try:
             current = kpi_cache.table_versions(con)  # one query for every KPI's sources
-            known = kpi_cache.computed(con, key) if cache else {}
+            wanted = {}
             for k in request.selected():
                 why = k.unsupported(request.by, request.per)
                 if why:
                     result.skipped[k.id] = why
                     continue
                 versions[k.id] = kpi_cache.source_version(con, k.bronnen, current)
-                dims = kpi_engine.output_dims(k, request.by)
-                hit = (
-                    kpi_cache.lookup(con, key, k.id, versions[k.id], dims, known) if cache else None
-                )
-                if hit is None:
-                    todo.append(k.id)
-                    continue
-                cells[k.id] = kpi_engine.rows(k, hit, request)
-                if on_kpi:
-                    on_kpi(k.id)
+                wanted[k.id] = (versions[k.id], kpi_engine.output_dims(k, request.by))
+            if cache:  # first this process's memo, then the store's cache for the rest
+                for k_id, (version, _) in wanted.items():
+                    memo = self._memo.get(key, k_id, version)
+                    if memo is not None:
+                        cells[k_id] = memo
+                missing = {k: w for k, w in wanted.items() if k not in cells}
+                for k_id, hit in kpi_cache.lookup(con, key, missing).items():
+                    cells[k_id] = kpi_engine.rows(BY_ID[k_id], hit, request)
+                    self._memo.put(key, k_id, versions[k_id], cells[k_id])
+            for k_id in wanted:
+                if k_id not in cells:
+                    todo.append(k_id)
+                elif on_kpi:
+                    on_kpi(k_id)
         finally:
             con.close()
         if todo:
@@ -234,6 +240,7 @@ class Regiekamer:
                             # A concurrent request computed and saved the same cells first;
                             # the cache is an optimisation, so this answer stands as it is.
                             continue
+                        self._memo.put(key, k, versions[k], cells[k])
                 finally:
                     con.close()
         for k in request.selected():
@@ -396,7 +403,6 @@ class Regiekamer:
         """Prepare this process to serve the store: one read-write instance for every request
         (see store.connection.share_one_instance), kept open while the process runs."""
         share_one_instance(self.store)
-        self._anchor = self._connect()
 
     def kpi_for(self, user: accounts.User, **request: object) -> kpi_engine.Result:
         """KPI rows as ``user`` may see them: the own cells as they are, every other cell

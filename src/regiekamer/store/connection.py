@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import duckdb
@@ -9,21 +10,31 @@ import duckdb
 from regiekamer.errors import StoreError
 from regiekamer.store import schema
 
-_served: set[Path] = set()
+# Served stores: path -> the one read-write connection that stays open while the process runs.
+_served: dict[Path, duckdb.DuckDBPyConnection] = {}
+_served_lock = threading.Lock()
 
 
 def share_one_instance(path: Path) -> None:
-    """From now on, open every connection of this process to ``path`` read-write. DuckDB allows
-    one configuration per database file in a process, and a server writes (sessions, the access
-    log, the KPI cache) while it reads: read-only connections would be refused."""
-    _served.add(path.resolve())
+    """From now on, every connection of this process to ``path`` is a cursor on one read-write
+    connection, opened (and migrated) here. DuckDB allows one configuration per database file in
+    a process, and a server writes (sessions, the access log, the KPI cache) while it reads:
+    read-only connections would be refused. A cursor is also much cheaper than a new connection
+    with its schema check, which matters on every request (benchmarks/bench_web.py)."""
+    resolved = path.resolve()
+    with _served_lock:
+        if resolved not in _served:
+            _served[resolved] = connect(path)
 
 
 def connect(
     path: Path, *, create: bool = False, read_only: bool = False
 ) -> duckdb.DuckDBPyConnection:
     """A connection to the store; refuses a missing store unless ``create``."""
-    read_only = read_only and path.resolve() not in _served
+    anchor = _served.get(path.resolve())
+    if anchor is not None:
+        with _served_lock:  # a cursor is its own connection; creating one is not thread-safe
+            return anchor.cursor()
     if not create and not path.exists():
         raise StoreError(f"Store {path} bestaat niet; maak hem aan met 'regiekamer init'.")
     try:

@@ -8,10 +8,13 @@ The rows are a plain table (``kpi_resultaat``), one nullable column per dimensio
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 _DIMS = ("wet", "gemeente", "aanbieder", "productcategorie", "verwijzer", "leeftijdsgroep")
 _COLUMNS = ("periode", *_DIMS, "waarde", "n", "voorlopig")
@@ -35,40 +38,40 @@ def source_version(
     return ",".join(f"{t}:{found.get(t, 0)}" for t in names)
 
 
-def computed(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, str]:
-    """KPI id -> source version of every cached result of one request key (one query)."""
-    return dict(
+def lookup(
+    con: duckdb.DuckDBPyConnection, key: str, wanted: dict[str, tuple[str, Sequence[str]]]
+) -> dict[str, pa.Table]:
+    """The cached cells (periode, dims, waarde, n, voorlopig) of every KPI in ``wanted``
+    (id -> (source version, output dims)) whose cached result is still current; stale or absent
+    KPIs are left out. One query for the whole request: a page asks for up to 28 KPIs at once."""
+    if not wanted:
+        return {}
+    ids = list(wanted)
+    marks = ", ".join("?" for _ in ids)
+    current = dict(
         con.execute(
-            "SELECT kpi, bronversie FROM kpi_berekening WHERE sleutel = ?", [key]
+            f"SELECT kpi, bronversie FROM kpi_berekening WHERE sleutel = ? AND kpi IN ({marks})",
+            [key, *ids],
         ).fetchall()
     )
-
-
-def lookup(
-    con: duckdb.DuckDBPyConnection,
-    key: str,
-    kpi: str,
-    version: str,
-    dims: Sequence[str],
-    known: dict[str, str] | None = None,
-) -> pa.Table | None:
-    """The cached cells (periode, dims, waarde, n, voorlopig) or None when absent or stale
-    (``known``: what ``computed`` read for this key in the same connection, saving a query)."""
-    if known is None:
-        known = dict(
-            con.execute(
-                "SELECT kpi, bronversie FROM kpi_berekening WHERE sleutel = ? AND kpi = ?",
-                [key, kpi],
-            ).fetchall()
-        )
-    if known.get(kpi) != version:
-        return None
-    cols = ", ".join(["periode", *dims, "waarde", "n", "voorlopig"])
-    order = ", ".join(f"{c} NULLS LAST" for c in ["periode", *dims])
-    return con.execute(
-        f"SELECT {cols} FROM kpi_resultaat WHERE sleutel = ? AND kpi = ? ORDER BY {order}",
-        [key, kpi],
+    fresh = [k for k in ids if current.get(k) == wanted[k][0]]
+    if not fresh:
+        return {}
+    marks = ", ".join("?" for _ in fresh)
+    cached = con.execute(
+        f"SELECT kpi, {', '.join(_COLUMNS)} FROM kpi_resultaat "
+        f"WHERE sleutel = ? AND kpi IN ({marks})",
+        [key, *fresh],
     ).to_arrow_table()
+    found = {}
+    for k in fresh:
+        dims = list(wanted[k][1])
+        cells = cached.filter(pc.equal(cached["kpi"], k)).select(
+            ["periode", *dims, "waarde", "n", "voorlopig"]
+        )
+        order = [(c, "ascending", "at_end") for c in ["periode", *dims]]
+        found[k] = cells.sort_by(order) if cells.num_rows else cells
+    return found
 
 
 def save(
@@ -95,3 +98,36 @@ def save(
     except Exception:
         con.execute("ROLLBACK")
         raise
+
+
+class Memo:
+    """The output rows of recent cached results, in this process, so that a server answers a
+    repeated request without reading ``kpi_resultaat`` again. Keyed like the store's cache by
+    (request key, KPI, source version): a new ingest changes the version, so a stale entry is
+    never returned, only forgotten. Bounded by the number of rows it holds (least recently used
+    out first). The rows are shared between callers, who must not change them."""
+
+    def __init__(self, max_rows: int = 200_000) -> None:
+        self.max_rows = max_rows
+        self._entries: OrderedDict[tuple[str, str, str], list[dict]] = OrderedDict()
+        self._rows = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str, kpi: str, version: str) -> list[dict] | None:
+        with self._lock:
+            found = self._entries.get((key, kpi, version))
+            if found is not None:
+                self._entries.move_to_end((key, kpi, version))
+            return found
+
+    def put(self, key: str, kpi: str, version: str, rows: list[dict]) -> None:
+        if len(rows) > self.max_rows:
+            return
+        with self._lock:
+            old = self._entries.pop((key, kpi, version), None)
+            self._rows -= len(old) if old is not None else 0
+            self._entries[(key, kpi, version)] = rows
+            self._rows += len(rows)
+            while self._rows > self.max_rows:
+                _, dropped = self._entries.popitem(last=False)
+                self._rows -= len(dropped)

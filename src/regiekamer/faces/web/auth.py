@@ -20,8 +20,12 @@ def kamer(request: Request) -> Regiekamer:
 
 
 def session(request: Request) -> SessionUser | None:
-    token = request.cookies.get(COOKIE)
-    return kamer(request).session_user(token) if token else None
+    """The request's session, looked up once per request (a page asks for the user and, to
+    render its forms, for the CSRF token)."""
+    if not hasattr(request.state, "sessie"):
+        token = request.cookies.get(COOKIE)
+        request.state.sessie = kamer(request).session_user(token) if token else None
+    return request.state.sessie
 
 
 def user(request: Request) -> User:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from pathlib import Path
 
 import altair as alt
@@ -195,8 +194,13 @@ def _trend_spec(months: list[dict]) -> str:
     data = [
         {"maand": f"{r['periode']}-01", "wet": r["wet"], "clienten": r["waarde"]} for r in months
     ]
+    return views.with_data(_trend_shape(), data)
+
+
+@functools.cache
+def _trend_shape() -> dict:
     chart = (
-        alt.Chart(alt.Data(values=data))
+        alt.Chart(alt.Data(name="tabel"))
         .mark_line(point=True)
         .encode(
             x=alt.X("maand:T", title=None, axis=alt.Axis(format="%b")),
@@ -206,7 +210,7 @@ def _trend_spec(months: list[dict]) -> str:
         )
         .properties(width=640, height=220)
     )
-    return json.dumps(chart.to_dict())
+    return chart.to_dict()
 
 
 @router.get("/", response_class=HTMLResponse)
