@@ -102,8 +102,8 @@ def _proportional(total: int, weights: list[Fraction], what: str) -> list[Fracti
         return [Fraction(0)] * len(weights)
     if s == 0:
         raise VereveningError(
-            f"De verdeelsleutel '{what}' is voor alle gemeenten nul; er is niets om {total / 100:.2f}"
-            " euro naar te verdelen."
+            f"De verdeelsleutel '{what}' is voor alle gemeenten nul; {_eur(total)} kan niet "
+            "naar die sleutel worden verdeeld."
         )
     return [Fraction(total) * w / s for w in weights]
 

@@ -48,6 +48,8 @@ class Result:
     risk_profijt: simulate.Risk | None
     historie: list[dict] = field(default_factory=list)
     notities: list[str] = field(default_factory=list)
+    simulatie_jaren: int = 0
+    seed: int = 0
 
 
 def check_inputs(config: Config, region: inputs.Region) -> None:
@@ -125,7 +127,9 @@ def run(
                 res.variant, res.settlements, res.bijdrage, res.profijt, simulate.risk(total)
             )
         step("Risico gesimuleerd")
-    result = Result(config, year, region, results, risk_profijt)
+    result = Result(
+        config, year, region, results, risk_profijt, simulatie_jaren=n_years, seed=seed
+    )
     result.historie, result.notities = history(raw, config, region.gemeenten)
     step("Meerjarenbeeld berekend")
     return result
