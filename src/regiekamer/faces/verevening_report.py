@@ -17,7 +17,7 @@ import xlsxwriter
 
 from regiekamer.analyses.incentive import run as incentive_run
 from regiekamer.analyses.verevening import run as verevening_run
-from regiekamer.analyses.verevening.models import KEY_NAMES, MODEL_NAMES
+from regiekamer.analyses.verevening.models import KEY_NAMES, MODEL_NAMES, Rule
 from regiekamer.faces.dutch import number
 from regiekamer.faces.report import _ENV, html_to_pdf
 
@@ -85,7 +85,7 @@ def cell(key: str, value: object) -> object:
     return value
 
 
-def rule_text(rule) -> str:  # noqa: ANN001 (models.Rule)
+def rule_text(rule: Rule) -> str:
     parts = [MODEL_NAMES[rule.model]]
     if rule.sleutel and rule.model != "profijt":
         parts.append(f"sleutel {KEY_NAMES[rule.sleutel]}")
@@ -157,8 +157,17 @@ def verevening_context(result: verevening_run.Result) -> dict:
             {
                 "segment": seg.naam,
                 "rijen": [
-                    [_name(result, g), euro(d.gebruik[i]), euro(d.gebruik_3jaar[i]), euro(d.budget[i])]
-                    + [number(d.sleutels[k][i]) if k in d.sleutels else "—" for k in KEY_NAMES if k != "budget"]
+                    [
+                        _name(result, g),
+                        euro(d.gebruik[i]),
+                        euro(d.gebruik_3jaar[i]),
+                        euro(d.budget[i]),
+                    ]
+                    + [
+                        number(d.sleutels[k][i]) if k in d.sleutels else "—"
+                        for k in KEY_NAMES
+                        if k != "budget"
+                    ]
                     + [number(len(d.clienten[i]))]
                     for i, g in enumerate(d.gemeenten)
                 ],
@@ -194,7 +203,11 @@ def verevening_context(result: verevening_run.Result) -> dict:
         "grafiek": to_svg(comparison(chart_rows, variants)) if chart_rows else None,
         "meerjarig_grafiek": to_svg(history(hist_rows, variants)) if hist_rows else None,
         "meerjarig": [
-            {"jaar": j, "gemeente": _name(result, g), "bedragen": [vals.get(v.id, "—") for v in cfg.varianten]}
+            {
+                "jaar": j,
+                "gemeente": _name(result, g),
+                "bedragen": [vals.get(v.id, "—") for v in cfg.varianten],
+            }
             for (j, g), vals in sorted(by_year.items())
         ],
         "invoer": inputs,
@@ -236,9 +249,7 @@ def write_verevening_xlsx(result: verevening_run.Result, out: Path) -> None:
     try:
         rows = verevening_run.rows(result)
         cols = list(rows[0]) if rows else []
-        _sheet(
-            wb, "Vergelijking", cols, [[cell(c, r.get(c)) for c in cols] for r in rows]
-        )
+        _sheet(wb, "Vergelijking", cols, [[cell(c, r.get(c)) for c in cols] for r in rows])
         inv_header = ["segment", "gemeente", "gebruik_cent", "gebruik_3jaar_cent", "budget_cent"]
         inv_header += [k for k in KEY_NAMES if k != "budget"] + ["clienten"]
         inv_rows = []
@@ -246,8 +257,18 @@ def write_verevening_xlsx(result: verevening_run.Result, out: Path) -> None:
             d = result.region.segmenten[seg.id]
             for i, g in enumerate(d.gemeenten):
                 inv_rows.append(
-                    [seg.id, g, cell("x_cent", d.gebruik[i]), cell("x_cent", d.gebruik_3jaar[i]), cell("x_cent", d.budget[i])]
-                    + [d.sleutels[k][i] if k in d.sleutels else None for k in KEY_NAMES if k != "budget"]
+                    [
+                        seg.id,
+                        g,
+                        cell("x_cent", d.gebruik[i]),
+                        cell("x_cent", d.gebruik_3jaar[i]),
+                        cell("x_cent", d.budget[i]),
+                    ]
+                    + [
+                        d.sleutels[k][i] if k in d.sleutels else None
+                        for k in KEY_NAMES
+                        if k != "budget"
+                    ]
                     + [len(d.clienten[i])]
                 )
         _sheet(wb, "Invoer", [h.replace("_cent", " (euro)") for h in inv_header], inv_rows)
@@ -263,7 +284,14 @@ def write_verevening_xlsx(result: verevening_run.Result, out: Path) -> None:
                 lines.append(["totaal", *[""] * (len(keys) - 2), cell("x_cent", sum(s.bijdrage))])
                 lines.append([])
             _sheet(wb, f"Stappen {v.variant.id}", [f"Variant {v.variant.naam}"], lines)
-        hist_cols = ["jaar", "gemeente", "variant", "bijdrage_cent", "profijt_cent", "verschil_cent"]
+        hist_cols = [
+            "jaar",
+            "gemeente",
+            "variant",
+            "bijdrage_cent",
+            "profijt_cent",
+            "verschil_cent",
+        ]
         _sheet(
             wb,
             "Meerjarig",
@@ -317,9 +345,33 @@ def write_incentive_xlsx(result: incentive_run.Result, out: Path) -> None:
             [c.replace("_cent", " (euro)") for c in cols],
             [[cell(c, r[c]) for c in cols] for r in rows],
         )
-        kpi_cols = ["regeling", "aanbieder", "kpi", "waarde", "n", "band", "procent", "grondslag", "grondslag (euro)", "bedrag (euro)", "reden"]
+        kpi_cols = [
+            "regeling",
+            "aanbieder",
+            "kpi",
+            "waarde",
+            "n",
+            "band",
+            "procent",
+            "grondslag",
+            "grondslag (euro)",
+            "bedrag (euro)",
+            "reden",
+        ]
         kpi_rows = [
-            [s.regeling, s.aanbieder, k.kpi, k.waarde, k.n, k.band, float(k.procent), k.grondslag, k.grondslag_cent / 100, k.bedrag_cent / 100, k.reden]
+            [
+                s.regeling,
+                s.aanbieder,
+                k.kpi,
+                k.waarde,
+                k.n,
+                k.band,
+                float(k.procent),
+                k.grondslag,
+                k.grondslag_cent / 100,
+                k.bedrag_cent / 100,
+                k.reden,
+            ]
             for s in result.afrekeningen
             for k in s.kpi
         ]

@@ -127,9 +127,7 @@ def run(
                 res.variant, res.settlements, res.bijdrage, res.profijt, simulate.risk(total)
             )
         step("Risico gesimuleerd")
-    result = Result(
-        config, year, region, results, risk_profijt, simulatie_jaren=n_years, seed=seed
-    )
+    result = Result(config, year, region, results, risk_profijt, simulatie_jaren=n_years, seed=seed)
     result.historie, result.notities = history(raw, config, region.gemeenten)
     step("Meerjarenbeeld berekend")
     return result
