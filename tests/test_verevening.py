@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from docs_golden import golden
 from regiekamer.analyses.configfile import ConfigInvalid
 from regiekamer.analyses.verevening import config as vconfig
 from regiekamer.analyses.verevening import simulate
@@ -30,16 +30,7 @@ from regiekamer.analyses.verevening.rounding import largest_remainder
 from regiekamer.facade import Regiekamer
 from regiekamer.faces.cli import app
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "verevening.md"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-
-
-def golden(name: str) -> dict:
-    """The YAML block between <!-- golden:name --> and <!-- /golden --> in the docs."""
-    text = DOC.read_text(encoding="utf-8")
-    block = re.search(rf"<!-- golden:{name} -->\n```yaml\n(.*?)```\n<!-- /golden -->", text, re.S)
-    assert block, f"no golden block {name} in {DOC}"
-    return yaml.safe_load(block.group(1))
 
 
 def cents(euro: float) -> int:
