@@ -268,9 +268,11 @@ def _clients(seed: int = 3) -> list[np.ndarray]:
 
 
 def test_simulation_repeats_with_its_seed_and_not_with_another() -> None:
-    a = simulate.resample(_clients(), 300, 11, {0: [20_000]})
-    b = simulate.resample(_clients(), 300, 11, {0: [20_000]}, block=7)  # block size: no effect
-    c = simulate.resample(_clients(), 300, 12, {0: [20_000]})
+    # More years than one span of draws; block size and threads change nothing.
+    years = simulate.RNG_YEARS + 76
+    a = simulate.resample(_clients(), years, 11, {0: [20_000]})
+    b = simulate.resample(_clients(), years, 11, {0: [20_000]}, block=37, workers=2)
+    c = simulate.resample(_clients(), years, 12, {0: [20_000]})
     for s in range(2):
         np.testing.assert_array_equal(a.gebruik[s], b.gebruik[s])
     np.testing.assert_array_equal(a.onder[(0, 20_000)], b.onder[(0, 20_000)])

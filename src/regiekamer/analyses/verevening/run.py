@@ -105,32 +105,43 @@ def run(
     seed = config.seed if seed is None else seed
     risk_profijt = None
     if n_years:
-        thresholds: dict[int, set[int]] = {}
-        seg_ids = [s.id for s in config.segmenten]
-        for v in config.varianten:
-            for s, r in v.regels.items():
-                if r.model == "drempel":
-                    thresholds.setdefault(seg_ids.index(s), set()).add(r.drempel_cent or 0)
-        draws = simulate.resample(
-            [c.astype(np.float64) for c in region.clienten],
-            n_years,
-            seed,
-            {s: sorted(t) for s, t in thresholds.items()},
-        )
-        risk_profijt = simulate.risk(np.sum(draws.gebruik, axis=0))
-        for i, res in enumerate(results):
-            total = sum(
-                simulate.contributions(draws, seg_ids.index(s), region.segmenten[s], r)
-                for s, r in res.variant.regels.items()
-            )
-            results[i] = VariantResult(
-                res.variant, res.settlements, res.bijdrage, res.profijt, simulate.risk(total)
-            )
+        risk_profijt, risks = simulate_risk(config, region, n_years, seed)
+        results = [
+            VariantResult(r.variant, r.settlements, r.bijdrage, r.profijt, risk)
+            for r, risk in zip(results, risks, strict=True)
+        ]
         step("Risico gesimuleerd")
     result = Result(config, year, region, results, risk_profijt, simulatie_jaren=n_years, seed=seed)
     result.historie, result.notities = history(raw, config, region.gemeenten)
     step("Meerjarenbeeld berekend")
     return result
+
+
+def simulate_risk(
+    config: Config, region: inputs.Region, years: int, seed: int
+) -> tuple[simulate.Risk, list[simulate.Risk]]:
+    """The spread of each municipality's total contribution over ``years`` simulated years:
+    under user-pays, and under each variant (in config order)."""
+    seg_ids = [s.id for s in config.segmenten]
+    thresholds: dict[int, set[int]] = {}
+    for v in config.varianten:
+        for s, r in v.regels.items():
+            if r.model == "drempel":
+                thresholds.setdefault(seg_ids.index(s), set()).add(r.drempel_cent or 0)
+    draws = simulate.resample(
+        [c.astype(np.float64) for c in region.clienten],
+        years,
+        seed,
+        {s: sorted(t) for s, t in thresholds.items()},
+    )
+    risks = []
+    for v in config.varianten:
+        total = sum(
+            simulate.contributions(draws, seg_ids.index(s), region.segmenten[s], r)
+            for s, r in v.regels.items()
+        )
+        risks.append(simulate.risk(total))
+    return simulate.risk(np.sum(draws.gebruik, axis=0)), risks
 
 
 def history(raw: inputs.Raw, config: Config, gems: tuple[str, ...]) -> tuple[list[dict], list[str]]:

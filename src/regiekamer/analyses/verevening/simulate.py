@@ -4,24 +4,27 @@ A simulated year resamples each municipality's clients: as many clients as it ha
 drawn with replacement from its own clients, each with all its yearly costs (one cost per
 segment, so a client expensive in two segments stays expensive in both). The models of
 ``models.py`` then run on the simulated usage, vectorised over the years (numpy, no Python loop
-per client or per year; one loop over municipalities and blocks of years that fit in cache).
+per client or per year; loops over municipalities, groups and blocks of years that fit in cache).
 Keys and budgets stay as they are: only usage is uncertain.
 
-Every municipality draws from its own random stream, spawned from the one seed, and fills its
-draws year by year, so a run repeats exactly with the same seed, whatever the block size.
+Every municipality (and within it every group of clients, see ``resample``) draws from its own
+random stream, spawned from the one seed, year by year, so a run repeats exactly with the same
+seed, whatever the block size.
 Floats are fine here: the spread is a statistic, not a settlement (no cent is paid from it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from regiekamer.analyses.verevening.models import Rule, SegmentData
 
-BLOCK = 32  # years per block: a block of one municipality's draws stays in the CPU cache
+DRAWS_PER_BLOCK = 65_536  # draws gathered at once: they stay in the CPU cache
+RNG_YEARS = 1024  # years whose draws are made in one call (fixed: the outcome depends on it)
 
 
 @dataclass(frozen=True)
@@ -41,37 +44,102 @@ def resample(
     years: int,
     seed: int,
     thresholds: dict[int, Sequence[int]] | None = None,
-    block: int = BLOCK,
+    block: int = DRAWS_PER_BLOCK,
+    workers: int = 1,
 ) -> Draws:
     """Resample ``years`` years. ``clients[g]`` is a ``(n_g, segments)`` array of each client's
-    yearly cost per segment; ``thresholds`` maps a segment to the drempels it needs sums for."""
+    yearly cost per segment; ``thresholds`` maps a segment to the drempels it needs sums for.
+
+    Why it is fast and still exact: most clients have a cost in only some segments (few are in
+    residential care). Clients are grouped by the segments they have a cost in. Drawing n clients
+    uniformly is the same as first drawing how many fall in each group (multinomial, with the
+    group sizes) and then drawing that many uniformly within each group; so each group only
+    gathers the columns it has costs in, and a drempel only looks at the clients that have a cost
+    in its segment.
+
+    ``workers`` > 1 draws several municipalities at once in threads (numpy releases the GIL);
+    each has its own stream and its own column, so the outcome does not change."""
     thresholds = thresholds or {}
     n_seg = clients[0].shape[1] if clients else 0
     g_count = len(clients)
     gebruik = [np.zeros((years, g_count)) for _ in range(n_seg)]
     onder = {(s, t): np.zeros((years, g_count)) for s, ts in thresholds.items() for t in ts}
-    streams = np.random.SeedSequence(seed).spawn(g_count)
-    for g, costs in enumerate(clients):
+    bits = 1 << np.arange(n_seg)
+    seqs = np.random.SeedSequence(seed).spawn(g_count)
+
+    def one(g: int) -> None:
+        costs = np.asarray(clients[g], dtype=np.float64)
         n = costs.shape[0]
         if n == 0:
-            continue
-        rng = np.random.default_rng(streams[g])
-        cols = [np.ascontiguousarray(costs[:, s], dtype=np.float64) for s in range(n_seg)]
-        u = np.empty((block, n), dtype=np.float32)
-        idx = np.empty((block, n), dtype=np.intp)
-        for y0 in range(0, years, block):
-            m = min(block, years - y0)
-            ub, ib = u[:m], idx[:m]
-            rng.random(out=ub, dtype=np.float32)
-            ub *= n
-            np.copyto(ib, ub, casting="unsafe")  # floor: the values are non-negative
-            np.minimum(ib, n - 1, out=ib)  # float32 rounding can reach n itself
-            for s, col in enumerate(cols):
-                drawn = col.take(ib)
-                gebruik[s][y0 : y0 + m, g] = drawn.sum(axis=1)
-                for t in thresholds.get(s, ()):
-                    onder[(s, t)][y0 : y0 + m, g] = np.minimum(drawn, t).sum(axis=1)
+            return
+        pattern = (costs != 0).astype(np.int64) @ bits
+        groups = np.unique(pattern)
+        members = [np.flatnonzero(pattern == p) for p in groups]
+        sizes = np.array([len(m) for m in members], dtype=np.float64)
+        streams = seqs[g].spawn(1 + len(groups))  # one for the counts, one per group
+        counts = np.random.default_rng(streams[0]).multinomial(n, sizes / n, size=years)
+        for j, p in enumerate(groups):
+            if p == 0:
+                continue  # clients without any cost add nothing
+            cols = [s for s in range(n_seg) if p >> s & 1]
+            sub = [np.ascontiguousarray(costs[members[j], s]) for s in cols]
+            _draw_group(
+                np.random.default_rng(streams[1 + j]),
+                counts[:, j],
+                sub,
+                cols,
+                g,
+                gebruik,
+                onder,
+                thresholds,
+                block,
+            )
+
+    if workers > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(one, range(g_count)))
+    else:
+        for g in range(g_count):
+            one(g)
     return Draws(gebruik, onder)
+
+
+def _draw_group(
+    rng: np.random.Generator,
+    counts: np.ndarray,
+    sub: list[np.ndarray],
+    cols: list[int],
+    g: int,
+    gebruik: list[np.ndarray],
+    onder: dict[tuple[int, int], np.ndarray],
+    thresholds: dict[int, Sequence[int]],
+    block: int,
+) -> None:
+    """Draw one group's clients for every year. Indices are drawn per fixed span of
+    ``RNG_YEARS`` years (so ``block`` never changes the outcome, and memory stays bounded),
+    then gathered and summed about ``block`` draws at a time (in cache)."""
+    k = len(sub[0])
+    # Exact uniform (unbiased); a small index type draws and gathers faster.
+    small = np.uint16 if k <= np.iinfo(np.uint16).max else np.uint32
+    years = len(counts)
+    step = max(1, block // max(int(counts.mean()), 1))
+    for span in range(0, years, RNG_YEARS):
+        span_counts = counts[span : span + RNG_YEARS]
+        idx_all = rng.integers(0, k, int(span_counts.sum()), dtype=small)
+        offsets = np.concatenate(([0], np.cumsum(span_counts)))
+        for y0 in range(0, len(span_counts), step):
+            c = span_counts[y0 : y0 + step]
+            idx = idx_all[offsets[y0] : offsets[y0 + len(c)]]
+            if len(idx) == 0:
+                continue
+            nz = c > 0
+            starts = (np.cumsum(c) - c)[nz]
+            rows = np.flatnonzero(nz) + span + y0
+            for s, col in zip(cols, sub, strict=True):
+                drawn = col[idx]
+                gebruik[s][rows, g] += np.add.reduceat(drawn, starts)
+                for t in thresholds.get(s, ()):
+                    onder[(s, t)][rows, g] += np.add.reduceat(np.minimum(drawn, t), starts)
 
 
 def _share(w: np.ndarray) -> np.ndarray:
