@@ -441,3 +441,41 @@ def test_missing_budget_is_a_clear_error(kamer: Regiekamer, tmp_path: Path) -> N
     _store_with_example(kamer, g)
     with pytest.raises(VereveningError, match="budget van gemeente A voor 2024"):
         kamer.verevening(_example_config(tmp_path, g), 2024, years=0)
+
+
+@pytest.mark.slow
+def test_pdf_statements(kamer: Regiekamer, tmp_path: Path) -> None:
+    """The settlement statements as PDF: verevening (worked example) and incentive."""
+    g = golden("verevening")
+    _store_with_example(kamer, g)
+    cfg = _example_config(tmp_path, g, years=50)
+    out = tmp_path / "verevening.pdf"
+    runner = CliRunner()
+    store = str(kamer.store)
+    res = runner.invoke(
+        app,
+        ["verevening", "--store", store, "--config", str(cfg), "--year", "2025",
+         "--format", "pdf", "--out", str(out)],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert out.read_bytes()[:5] == b"%PDF-" and "pagina's" in res.output
+    from regiekamer.faces import verevening_report as R
+
+    html = R._ENV.get_template("verevening.html.j2").render(
+        **R.verevening_context(kamer.verevening(cfg, 2025, years=50))
+    )
+    assert "€\u00a016.666,67" in html and "Ronde 2" in html and "<svg" in html
+    inc = tmp_path / "incentive.yaml"
+    inc.write_text(
+        "regelingen:\n  - id: a\n    wet: jeugd\n    doelbudget: {'75000001': 50000}\n"
+        "    winst: {aandeel_pct: 50}\n    verlies: {aandeel_pct: 50, plafond_euro: 1000}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "incentive.pdf"
+    res = runner.invoke(
+        app,
+        ["incentive", "--store", store, "--config", str(inc), "--year", "2025",
+         "--format", "pdf", "--out", str(out)],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert out.read_bytes()[:5] == b"%PDF-"

@@ -17,16 +17,18 @@ def _colour(variants: Sequence[str]) -> alt.Color:
     return alt.Color(
         "variant:N",
         title="Variant",
+        legend=alt.Legend(labelLimit=300, columns=3),
         scale=alt.Scale(domain=list(variants), range=PALETTE[: len(variants)]),
         sort=list(variants),
     )
 
 
 def comparison(rows: Sequence[dict], variants: Sequence[str], width: int = WIDTH) -> alt.Chart:
-    """Per municipality: the difference from user-pays (euro) and the coefficient of variation
-    of its contribution (%) per variant, side by side.
+    """Per municipality and variant: what it gains or costs against user-pays (euro), and how
+    much of the volatility of its contribution under user-pays it removes (% of the standard
+    deviation), side by side.
 
-    Rows: ``gemeente`` (name), ``variant`` (name), ``verschil`` (euro), ``cv`` (percent or None).
+    Rows: ``gemeente`` (name), ``variant`` (name), ``verschil`` (euro), ``weg`` (percent or None).
     """
     gemeenten = list(dict.fromkeys(r["gemeente"] for r in rows))
     y = alt.Y("gemeente:N", title=None, sort=gemeenten)
@@ -46,11 +48,11 @@ def comparison(rows: Sequence[dict], variants: Sequence[str], width: int = WIDTH
     )
     zero = alt.Chart(alt.Data(values=[{"x": 0}])).mark_rule(color=BLACK).encode(x="x:Q")
     cv = base.mark_bar().encode(
-        x=alt.X("cv:Q", title="Variatiecoëfficiënt (%)", axis=alt.Axis(format=",.0f")),
+        x=alt.X("weg:Q", title="Minder schommeling dan profijt (%)", axis=alt.Axis(format=",.0f")),
         tooltip=[
             alt.Tooltip("gemeente:N", title="Gemeente"),
             alt.Tooltip("variant:N", title="Variant"),
-            alt.Tooltip("cv:Q", title="Variatiecoëfficiënt (%)", format=",.1f"),
+            alt.Tooltip("weg:Q", title="Minder schommeling (%)", format=",.1f"),
         ],
     )
     left = alt.layer(diff, zero).properties(width=half, height=height)

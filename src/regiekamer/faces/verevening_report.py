@@ -116,7 +116,7 @@ def verevening_context(result: verevening_run.Result) -> dict:
             "gemeente": r["gemeentenaam"],
             "variant": r["variant_naam"],
             "verschil": r["verschil_cent"] / 100,
-            "cv": None if r.get("cv") is None else r["cv"] * 100,
+            "weg": r.get("volatiliteit_weg_pct"),
         }
         for r in rows
     ]
