@@ -9,7 +9,7 @@ own checks (unknown model, key, KPI, ...) with its own codes through :func:`Line
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -152,6 +152,18 @@ def _from_pydantic(e: dict, lines: Lines) -> Finding:
     return lines.finding("RK-CONF-04", loc, waarde=shown, uitleg=uitleg)
 
 
-def raise_on_errors(path: Path, findings: list[Finding]) -> None:
-    if any(f.ernst == FOUT for f in findings):
+def load(
+    path: Path, model: type[M], semantics: Callable[[M, Lines], list[Finding]]
+) -> tuple[M, list[Finding]]:
+    """Read ``path``, check its shape with ``model`` and its meaning with ``semantics``; raises
+    ``ConfigInvalid`` with every finding when any is an error, else returns the checked model
+    and the warnings."""
+    data, lines, findings = read(path)
+    cfg = None
+    if not findings:
+        cfg, findings = check(model, data, lines)
+    if cfg is not None:
+        findings += semantics(cfg, lines)
+    if cfg is None or any(f.ernst == FOUT for f in findings):
         raise ConfigInvalid(path, findings)
+    return cfg, findings

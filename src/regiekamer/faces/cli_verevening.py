@@ -81,15 +81,20 @@ def verevening(
     elif fmt == OutFormat.json:
         _emit(json.dumps(verevening_json(result), ensure_ascii=False, indent=2) + "\n", out)
     else:
-        from regiekamer.faces import verevening_report as R
+        _statement(result, fmt, out or Path(f"verevening-{year}.{fmt.value}"), "verevening")
 
-        target = out or Path(f"verevening-{year}.{fmt.value}")
-        if fmt == OutFormat.xlsx:
-            R.write_verevening_xlsx(result, target)
-            err.print(f"Afrekening (XLSX) geschreven naar {target}")
-        else:
-            pages = R.write_verevening_pdf(result, target)
-            err.print(f"Afrekening (PDF, {pages} pagina's) geschreven naar {target}")
+
+def _statement(result: object, fmt: OutFormat, target: Path, kind: str) -> None:
+    """Write the settlement statement (``kind``: verevening or incentive) as XLSX or PDF."""
+    # Imported here: WeasyPrint and Altair are heavy and the table output needs neither.
+    from regiekamer.faces import verevening_report as R
+
+    if fmt == OutFormat.xlsx:
+        getattr(R, f"write_{kind}_xlsx")(result, target)
+        err.print(f"Afrekening (XLSX) geschreven naar {target}")
+    else:
+        pages = getattr(R, f"write_{kind}_pdf")(result, target)
+        err.print(f"Afrekening (PDF, {pages} pagina's) geschreven naar {target}")
 
 
 def _emit(text: str, out: Path | None) -> None:
@@ -225,15 +230,7 @@ def incentive(
         }
         _emit(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n", out)
     else:
-        from regiekamer.faces import verevening_report as R
-
-        target = out or Path(f"incentive-{year}.{fmt.value}")
-        if fmt == OutFormat.xlsx:
-            R.write_incentive_xlsx(result, target)
-            err.print(f"Afrekening (XLSX) geschreven naar {target}")
-        else:
-            pages = R.write_incentive_pdf(result, target)
-            err.print(f"Afrekening (PDF, {pages} pagina's) geschreven naar {target}")
+        _statement(result, fmt, out or Path(f"incentive-{year}.{fmt.value}"), "incentive")
 
 
 def _print_incentive(result: incentive_run.Result) -> None:

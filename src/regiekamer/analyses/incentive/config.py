@@ -116,14 +116,7 @@ class Config:
 
 def load(path: Path) -> Config:
     """Read and check ``path``; raises ``ConfigInvalid`` with every finding when it has errors."""
-    data, lines, findings = configfile.read(path)
-    cfg = None
-    if not findings:
-        cfg, findings = configfile.check(ConfigIn, data, lines)
-    if cfg is not None:
-        findings += _semantics(cfg, lines)
-    configfile.raise_on_errors(path, findings)
-    assert cfg is not None
+    cfg, findings = configfile.load(path, ConfigIn, _semantics)
     return Config(path.name, tuple(_build(a) for a in cfg.regelingen), tuple(findings))
 
 
