@@ -14,7 +14,6 @@ turns their rows into ``SegmentData`` for one year, without the store.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 import ibis
@@ -122,63 +121,65 @@ def gemeenten(raw: Raw, config: Config, year: int) -> tuple[str, ...]:
 
 
 def build(raw: Raw, config: Config, year: int) -> Region:
-    """The inputs of ``year`` for every segment of ``config``."""
+    """The inputs of ``year`` for every segment of ``config`` (numpy, no loop per row)."""
     gems = gemeenten(raw, config, year)
-    pos = {g: i for i, g in enumerate(gems)}
     seg_ids = [s.id for s in config.segmenten]
-    seg_pos = {s: i for i, s in enumerate(seg_ids)}
-    in_region = np.fromiter((g in pos for g in raw.gemeente), bool, len(raw.gemeente))
+    n_seg, n_gem = len(seg_ids), len(gems)
+    # Integer codes per row: position of the municipality in the region (-1: not in it),
+    # position of the segment in the config, and the client.
+    pos = {g: i for i, g in enumerate(gems)}
+    gem_values, gem_inv = np.unique(raw.gemeente.astype(str), return_inverse=True)
+    gem_i = np.array([pos.get(g, -1) for g in gem_values], dtype=np.int64)[gem_inv]
+    seg_values, seg_inv = np.unique(raw.segment.astype(str), return_inverse=True)
+    seg_i = np.array([seg_ids.index(s) for s in seg_values], dtype=np.int64)[seg_inv]
+    _, client_i = np.unique(raw.client.astype(str), return_inverse=True)
+    in_region = gem_i >= 0
     have = raw.years
     window = tuple(y for y in (year - 2, year - 1, year) if y in have)
 
     def sums(years: tuple[int, ...], positive_clients: bool = False) -> np.ndarray:
         """(segments, gemeenten): Σ cents, or the number of clients with a positive cost."""
-        out = np.zeros((len(seg_ids), len(gems)), dtype=np.int64)
         m = in_region & np.isin(raw.jaar, years)
         if positive_clients:
             m &= raw.cent > 0
-        for s, g, c in zip(raw.segment[m], raw.gemeente[m], raw.cent[m], strict=True):
-            out[seg_pos[s], pos[g]] += 1 if positive_clients else c
-        return out
+        weights = None if positive_clients else raw.cent[m].astype(np.float64)
+        flat = np.bincount(seg_i[m] * n_gem + gem_i[m], weights, minlength=n_seg * n_gem)
+        return np.rint(flat).astype(np.int64).reshape(n_seg, n_gem)  # cents: exact below 2^53
 
     now = sums((year,))
     smooth = sums(window)
     clients_last = sums((year - 1,), positive_clients=True)
     clients_3 = sums((year - 3, year - 2, year - 1), positive_clients=True)
 
-    # Each client of this year: its cost per segment (the rows of the simulation).
+    # Each client of this year (per municipality: a client who moved counts in both): its cost
+    # per segment, the rows of the simulation.
     m = in_region & (raw.jaar == year)
-    per_client: dict[tuple[str, str], np.ndarray] = defaultdict(
-        lambda: np.zeros(len(seg_ids), dtype=np.int64)
-    )
-    for g, c, s, cent in zip(
-        raw.gemeente[m], raw.client[m], raw.segment[m], raw.cent[m], strict=True
-    ):
-        per_client[(g, c)][seg_pos[s]] += cent
-    clients: list[list[np.ndarray]] = [[] for _ in gems]
-    for (g, _c), costs in sorted(per_client.items()):
-        clients[pos[g]].append(costs)
-    matrices = [np.vstack(c) if c else np.zeros((0, len(seg_ids)), dtype=np.int64) for c in clients]
+    span = client_i.max(initial=0) + 1
+    keys, row = np.unique(gem_i[m] * span + client_i[m], return_inverse=True)
+    per_client = np.zeros((len(keys), n_seg), dtype=np.int64)
+    np.add.at(per_client, (row, seg_i[m]), raw.cent[m])
+    owner = keys // span
+    matrices = [per_client[owner == g] for g in range(n_gem)]
 
     pop = [raw.populatie.get((g, year)) for g in gems]
     data = {}
     for s_i, seg in enumerate(config.segmenten):
         wetten = (seg.wet,) if seg.wet else ("jeugd", "wmo")
         budget = tuple(sum(raw.budget.get((g, w, year), 0) for w in wetten) for g in gems)
-        keys = {
+        keys_ = {
             "budget": budget,
             "clienten_vorig_jaar": tuple(int(x) for x in clients_last[s_i]),
             "clienten_3jaar": tuple(int(x) for x in clients_3[s_i]),
         }
         if all(p is not None for p in pop):
-            keys["jeugd"] = tuple(p[0] for p in pop)  # type: ignore[index]
-            keys["inwoners"] = tuple(p[1] for p in pop)  # type: ignore[index]
+            keys_["jeugd"] = tuple(p[0] for p in pop)  # type: ignore[index]
+            keys_["inwoners"] = tuple(p[1] for p in pop)  # type: ignore[index]
         data[seg.id] = SegmentData(
             gemeenten=gems,
             gebruik=tuple(int(x) for x in now[s_i]),
-            sleutels=keys,
+            sleutels=keys_,
             budget=budget,
-            clienten=tuple(tuple(int(x) for x in mat[:, s_i] if x != 0) for mat in matrices),
+            clienten=tuple(tuple(int(x) for x in mat[mat[:, s_i] != 0, s_i]) for mat in matrices),
             gebruik_3jaar=tuple(int(x) for x in smooth[s_i]),
             jaren_3jaar=window,
         )
