@@ -479,3 +479,26 @@ def test_pdf_statements(kamer: Regiekamer, tmp_path: Path) -> None:
     )  # fmt: skip
     assert res.exit_code == 0, res.output
     assert out.read_bytes()[:5] == b"%PDF-"
+
+
+@pytest.mark.slow
+def test_example_config_on_a_generated_region(region_kamer: Regiekamer) -> None:
+    """examples/verevening.yaml works on a generated region: every variant shares exactly the
+    region's cost, user-pays differs by nothing, and the risk is reported."""
+    res = CliRunner().invoke(
+        app,
+        ["verevening", "--store", str(region_kamer.store), "--config",
+         str(EXAMPLES / "verevening.yaml"), "--year", "2025", "--format", "json",
+         "--simulations", "200"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    rows = data["vergelijking"]
+    total = {}
+    for r in rows:
+        total.setdefault(r["variant"], 0)
+        total[r["variant"]] += r["bijdrage_cent"]
+        assert r["p5_cent"] <= r["mediaan_cent"] <= r["p95_cent"]
+    assert len(set(total.values())) == 1  # every variant shares the same cost
+    assert all(r["verschil_cent"] == 0 for r in rows if r["variant"] == "profijt")
+    assert {r["jaar"] for r in data["meerjarig"]} == {2024, 2025}
