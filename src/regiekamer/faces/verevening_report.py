@@ -50,7 +50,9 @@ HEADINGS = {
 def euro(cents: int | float | Fraction | None, decimals: int = 2) -> str:
     if cents is None:
         return "—"
-    return "€\u00a0" + number(float(Fraction(cents) / 100), decimals)
+    value = float(Fraction(cents) / 100)
+    sign = "−" if round(value, decimals) < 0 else ""
+    return f"{sign}€\u00a0{number(abs(value), decimals)}"
 
 
 def shown(key: str, value: object) -> str:

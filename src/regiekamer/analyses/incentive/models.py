@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from regiekamer.analyses.incentive.config import Agreement, Arrangement, Share
+from regiekamer.analyses.money import eur
 
 
 def cents(x: Decimal) -> int:
@@ -147,12 +148,6 @@ def settle(
         f"{eur(result.totaal_cent)}."
     )
     return result
-
-
-def eur(c: int) -> str:
-    sign = "−" if c < 0 else ""
-    text = f"{abs(c) / 100:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
-    return f"{sign}€ {text}"
 
 
 def _pct(x: Decimal) -> str:

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from regiekamer.analyses.money import eur as _eur
 from regiekamer.analyses.verevening.rounding import Rounded, largest_remainder
 from regiekamer.errors import RegiekamerError
 
@@ -35,7 +36,7 @@ KEY_NAMES = {
     "jeugd": "inwoners 0–17 jaar",
     "inwoners": "inwoners",
     "clienten_vorig_jaar": "cliënten vorig jaar",
-    "clienten_3jaar": "cliënten, gemiddelde van drie jaar",
+    "clienten_3jaar": "cliënten in de drie jaar ervoor (som)",
 }
 MODEL_NAMES = {
     "profijt": "profijtbeginsel",
@@ -347,12 +348,6 @@ def _rounding_text(r: Rounded) -> str:
         "cent die overblijft gaat per cent naar de gemeente met de grootste rest "
         "(bij gelijke rest de laagste gemeentecode)."
     )
-
-
-def _eur(cents: int | Fraction) -> str:
-    value = Fraction(cents) / 100
-    text = f"{float(value):,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
-    return f"€ {text}"
 
 
 def _num(x: Fraction) -> str:
