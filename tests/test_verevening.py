@@ -416,7 +416,7 @@ def test_cli_xlsx_statement_shows_every_step(kamer: Regiekamer, tmp_path: Path) 
     assert 16666.67 in values and "restcent" in values
 
 
-def test_cli_reports_config_findings_and_exits_2(kamer: Regiekamer, tmp_path: Path) -> None:
+def test_cli_reports_config_findings_and_exits_2(tmp_path: Path) -> None:
     from regiekamer.faces.cli import main
 
     path = tmp_path / "bad.yaml"
@@ -424,7 +424,9 @@ def test_cli_reports_config_findings_and_exits_2(kamer: Regiekamer, tmp_path: Pa
     import sys
 
     argv = sys.argv
-    sys.argv = ["regiekamer", "verevening", "--store", str(kamer.store), "--config", str(path),
+    # The file is checked before the store is opened: no store is needed to see its findings.
+    store = tmp_path / "none.duckdb"
+    sys.argv = ["regiekamer", "verevening", "--store", str(store), "--config", str(path),
                 "--year", "2025"]  # fmt: skip
     try:
         with pytest.raises(SystemExit) as exc:
