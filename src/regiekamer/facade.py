@@ -461,13 +461,16 @@ class Regiekamer:
     ) -> verevening_run.Result:
         """Every variant of ``config`` (verevening.yaml) for ``year``, side by side, with risk
         and the multi-year view; see analyses/verevening/. ``years``/``seed`` override the
-        simulation settings of the file. Region-wide figures for the region's own use."""
+        simulation settings of the file; the simulation draws in ``settings.workers`` threads
+        (same outcome). Region-wide figures for the region's own use."""
         cfg = verevening_config.load(config)
         with open_backend(self.settings, "duckdb", verevening_inputs.TABLES) as backend:
             raw = verevening_inputs.read(backend, cfg)
         if on_step:
             on_step("Invoer gelezen")
-        return verevening_run.run(raw, cfg, year, years=years, seed=seed, on_step=on_step)
+        return verevening_run.run(
+            raw, cfg, year, years=years, seed=seed, workers=self.settings.workers, on_step=on_step
+        )
 
     def incentive(
         self, config: Path, year: int, *, on_step: Callable[[str], None] | None = None

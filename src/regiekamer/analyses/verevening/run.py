@@ -94,6 +94,7 @@ def run(
     *,
     years: int | None = None,
     seed: int | None = None,
+    workers: int = 1,
     on_step: Step | None = None,
 ) -> Result:
     """Settle ``year`` by every variant, simulate the risk and settle the other years."""
@@ -105,7 +106,7 @@ def run(
     seed = config.seed if seed is None else seed
     risk_profijt = None
     if n_years:
-        risk_profijt, risks = simulate_risk(config, region, n_years, seed)
+        risk_profijt, risks = simulate_risk(config, region, n_years, seed, workers)
         results = [
             VariantResult(r.variant, r.settlements, r.bijdrage, r.profijt, risk)
             for r, risk in zip(results, risks, strict=True)
@@ -118,10 +119,11 @@ def run(
 
 
 def simulate_risk(
-    config: Config, region: inputs.Region, years: int, seed: int
+    config: Config, region: inputs.Region, years: int, seed: int, workers: int = 1
 ) -> tuple[simulate.Risk, list[simulate.Risk]]:
     """The spread of each municipality's total contribution over ``years`` simulated years:
-    under user-pays, and under each variant (in config order)."""
+    under user-pays, and under each variant (in config order). ``workers``: threads that draw
+    municipalities at once (the outcome does not depend on it)."""
     seg_ids = [s.id for s in config.segmenten]
     thresholds: dict[int, set[int]] = {}
     for v in config.varianten:
@@ -133,6 +135,7 @@ def simulate_risk(
         years,
         seed,
         {s: sorted(t) for s, t in thresholds.items()},
+        workers=workers,
     )
     risks = []
     for v in config.varianten:
