@@ -234,30 +234,34 @@ def incentive(
 
 
 def _print_incentive(result: incentive_run.Result) -> None:
-    table = Table(
-        "regeling",
-        "aanbieder",
-        "doelbudget",
-        "realisatie",
-        "verschil",
-        "winst/verlies",
-        "bonus/malus",
-        "totaal",
-        title=f"Afrekening incentives {result.jaar}",
-    )
+    table = Table(title=f"Afrekening incentives {result.jaar} (bedragen in €)")
+    table.add_column("regeling", no_wrap=True)
+    table.add_column("aanbieder", no_wrap=True)
+    for head in ("doel", "realisatie", "verschil", "winst/\nverlies", "bonus/\nmalus", "totaal"):
+        table.add_column(head, justify="right", no_wrap=True)
     for s in result.afrekeningen:
         table.add_row(
             s.regeling,
-            f"{s.naam} ({s.aanbieder})",
-            _eur(s.doelbudget_cent),
-            _eur(s.realisatie_cent),
-            _eur(s.verschil_cent),
-            _eur(s.verrekening_cent),
-            _eur(s.bonus_malus_cent),
-            _eur(s.totaal_cent),
+            s.aanbieder,
+            *(
+                _amount(c)
+                for c in (
+                    s.doelbudget_cent,
+                    s.realisatie_cent,
+                    s.verschil_cent,
+                    s.verrekening_cent,
+                    s.bonus_malus_cent,
+                    s.totaal_cent,
+                )
+            ),
         )
     console.print(table)
     for s in result.afrekeningen:
         console.print(f"\n[bold]{s.naam} ({s.aanbieder}), regeling {s.regeling}[/bold]")
         for line in s.stappen:
             console.print(f"  {line}")
+
+
+def _amount(cents: int) -> str:
+    """Whole euros for a narrow table; the steps below it show the cents."""
+    return ("−" if cents < 0 else "") + number(abs(cents) / 100)
