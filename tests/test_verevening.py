@@ -188,6 +188,7 @@ rules = st.one_of(
 )  # fmt: skip
 
 
+@settings(deadline=None)  # exact fractions: slow on a busy machine, never wrong
 @given(segments(), rules)
 def test_contributions_add_up_to_the_cost_to_the_cent(data: SegmentData, r: Rule) -> None:
     s = settle(data, r)
@@ -195,6 +196,7 @@ def test_contributions_add_up_to_the_cost_to_the_cent(data: SegmentData, r: Rule
     assert all(isinstance(b, int) for b in s.bijdrage)
 
 
+@settings(deadline=None)  # exact fractions: slow on a busy machine, never wrong
 @given(st.lists(st.fractions(min_value=0, max_value=10**9, max_denominator=997), min_size=1))
 def test_largest_remainder_is_within_one_cent_and_exact_in_total(parts: list[Fraction]) -> None:
     total = math.ceil(sum(parts))
@@ -204,6 +206,7 @@ def test_largest_remainder_is_within_one_cent_and_exact_in_total(parts: list[Fra
     assert all(abs(c - q) < 1 for c, q in zip(r.cents, parts, strict=True))
 
 
+@settings(deadline=None)  # exact fractions: slow on a busy machine, never wrong
 @given(segments(), st.sampled_from(["budget", "jeugd"]), st.booleans())
 def test_alpha_zero_is_profijt_and_alpha_one_is_solidariteit(
     data: SegmentData, key: str, smooth: bool
@@ -214,6 +217,7 @@ def test_alpha_zero_is_profijt_and_alpha_one_is_solidariteit(
     assert one.bijdrage == settle(data, Rule("solidariteit", key)).bijdrage
 
 
+@settings(deadline=None)  # exact fractions: slow on a busy machine, never wrong
 @given(
     segments(),
     st.sampled_from(["budget", "jeugd"]),
@@ -235,6 +239,7 @@ def test_a_cap_is_never_exceeded_and_what_it_frees_is_redistributed(
         assert capped.bijdrage == free.bijdrage  # no cap binds: plain solidarity
 
 
+@settings(deadline=None)  # exact fractions: slow on a busy machine, never wrong
 @given(segments(), rules)
 def test_a_municipality_without_usage_pays_nothing_under_profijt(
     data: SegmentData, r: Rule
@@ -288,7 +293,7 @@ def test_simulated_draws_are_resampled_clients() -> None:
 
 
 @given(segments(), rules)
-@settings(max_examples=60)
+@settings(max_examples=60, deadline=None)
 def test_vectorised_models_agree_with_the_exact_ones(data: SegmentData, r: Rule) -> None:
     """The simulation's models, fed this year's actual usage, give the exact settlement (to a
     cent of rounding)."""
