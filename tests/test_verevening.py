@@ -29,6 +29,7 @@ from regiekamer.analyses.verevening.models import (
 from regiekamer.analyses.verevening.rounding import largest_remainder
 from regiekamer.facade import Regiekamer
 from regiekamer.faces.cli import app
+from regiekamer.ingest.findings import CONFIG_CODES
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -509,3 +510,47 @@ def test_example_config_on_a_generated_region(region_kamer: Regiekamer) -> None:
     assert len(set(total.values())) == 1  # every variant shares the same cost
     assert all(r["verschil_cent"] == 0 for r in rows if r["variant"] == "profijt")
     assert {r["jaar"] for r in data["meerjarig"]} == {2024, 2025}
+
+
+# One rule, one code, one test: every configuration code has a file here that raises it.
+CONFIG_CASES = {
+    "RK-CONF-01": ("v", "segmenten: [\n  {id: a\n"),
+    "RK-CONF-02": ("v", BAD),
+    "RK-CONF-03": ("v", "segmenten:\n  - {id: a}\n"),
+    "RK-CONF-04": ("v", BAD),
+    "RK-CONF-05": ("v", BAD.replace("[0375]", "['0375']").replace(", kleur: rood", "")),
+    **{
+        f"RK-VV-0{i}": ("v", BAD.replace("[0375]", "['0375']").replace(", kleur: rood", ""))
+        for i in range(1, 8)
+    },
+    "RK-VV-04": (
+        "v",
+        "segmenten: [{id: a}, {id: b}]\nvarianten:\n  - {id: v, regels: {a: {model: profijt}}}\n",
+    ),
+    "RK-INC-01": ("i", "regelingen:\n  - {id: a, wet: jeugd, doelbudget_uit: vorig_jaar, "
+                       "kpi_afspraken: [{kpi: geluk, banden: [{vanaf: 1, procent: 1}]}]}\n"),
+    "RK-INC-02": ("i", "regelingen:\n  - {id: a, wet: jeugd, doelbudget_uit: vorig_jaar, "
+                       "kpi_afspraken: [{kpi: uitval_pct, banden: [{procent: 1}]}]}\n"),
+    "RK-INC-03": ("i", "regelingen:\n  - {id: a, wet: jeugd}\n"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("code", sorted(CONFIG_CODES))
+def test_every_config_rule_has_a_case_that_raises_its_code(code: str, tmp_path: Path) -> None:
+    from regiekamer.analyses.incentive import config as iconfig
+    from regiekamer.ingest.findings import CATALOGUE
+
+    kind, text = CONFIG_CASES[code]
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    loader = vconfig.load if kind == "v" else iconfig.load
+    try:
+        loader(path)
+        found = []
+    except ConfigInvalid as exc:
+        found = [f for f in exc.findings if f.code == code]
+    if CATALOGUE[code].ernst == "waarschuwing" and not found:
+        found = [f for f in loader(path).waarschuwingen if f.code == code]
+    assert found, code
+    assert all(f.melding and f.locatie.startswith("regel ") and f.bestand for f in found)
+    assert all(f.ernst == CATALOGUE[code].ernst for f in found)

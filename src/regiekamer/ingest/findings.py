@@ -244,3 +244,6 @@ _RULES_CONFIG = [
     ),
 ]
 CATALOGUE.update({r.code: r for r in _RULES_CONFIG})
+# Raised while reading a configuration file, not a data file: tests/test_verevening.py has their
+# cases (tests/test_rules.py has those of the ingest rules).
+CONFIG_CODES = frozenset(r.code for r in _RULES_CONFIG)
