@@ -17,9 +17,14 @@ from pathlib import Path
 import duckdb
 
 from regiekamer.analyses.backends import open_backend
+from regiekamer.analyses.incentive import config as incentive_config
+from regiekamer.analyses.incentive import run as incentive_run
 from regiekamer.analyses.kpi import engine as kpi_engine
 from regiekamer.analyses.kpi.definitions import BY_ID
 from regiekamer.analyses.kpi.definitions import CATALOGUE as KPI_CATALOGUE
+from regiekamer.analyses.verevening import config as verevening_config
+from regiekamer.analyses.verevening import inputs as verevening_inputs
+from regiekamer.analyses.verevening import run as verevening_run
 from regiekamer.errors import LoginError, RegiekamerError
 from regiekamer.ingest import pipeline
 from regiekamer.ingest.findings import CATALOGUE, FINDING_FIELDS
@@ -449,3 +454,43 @@ class Regiekamer:
                 access_log.record(con, user.naam, str(user.role), wat, resultaat)
             finally:
                 con.close()
+
+    # --- verevening (risk equalisation, DOMAIN.md §7) and the joint incentive system ---
+    def verevening(
+        self,
+        config: Path,
+        year: int,
+        *,
+        years: int | None = None,
+        seed: int | None = None,
+        on_step: Callable[[str], None] | None = None,
+    ) -> verevening_run.Result:
+        """Every variant of ``config`` (verevening.yaml) for ``year``, side by side, with risk
+        and the multi-year view; see analyses/verevening/. ``years``/``seed`` override the
+        simulation settings of the file; the simulation draws in ``settings.workers`` threads
+        (same outcome). Region-wide figures for the region's own use."""
+        cfg = verevening_config.load(config)
+        with open_backend(self.settings, "duckdb", verevening_inputs.TABLES) as backend:
+            raw = verevening_inputs.read(backend, cfg)
+        if on_step:
+            on_step("Invoer gelezen")
+        return verevening_run.run(
+            raw, cfg, year, years=years, seed=seed, workers=self.settings.workers, on_step=on_step
+        )
+
+    def incentive(
+        self, config: Path, year: int, *, on_step: Callable[[str], None] | None = None
+    ) -> incentive_run.Result:
+        """The settlement per provider of every arrangement in ``config`` (incentive.yaml) for
+        ``year``: gain/pain sharing and bonus/malus on KPI bands, every step kept. KPI values
+        come from the KPI engine (``kpi`` above), per provider and wet."""
+        cfg = incentive_config.load(config)
+        with open_backend(self.settings, "duckdb", incentive_run.TABLES) as backend:
+            realised = incentive_run.read_costs(backend, cfg, year)
+        if on_step:
+            on_step("Kosten gelezen")
+        kpis = sorted({a.kpi for r in cfg.regelingen for a in r.afspraken})
+        cells = self.kpi(year=year, by=["wet", "aanbieder"], kpis=kpis).rows if kpis else []
+        if on_step:
+            on_step("KPI's berekend")
+        return incentive_run.settle_all(cfg, year, realised, cells)

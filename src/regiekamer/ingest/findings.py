@@ -164,3 +164,86 @@ def finding(
     rule = CATALOGUE[code]
     melding = redact(rule.sjabloon.format(veld=veld, **params))
     return Finding(code, rule.ernst, melding, bestand, bericht_id, redact(locatie), veld)
+
+
+# Configuration files (verevening.yaml, incentive.yaml; analyses/configfile.py). The location is
+# the line in the YAML file, the field its path (``varianten[1].regel.alpha``).
+_RULES_CONFIG = [
+    Rule("RK-CONF-01", FOUT, "Configuratie onleesbaar", "Het YAML-bestand is onleesbaar: {reden}."),
+    Rule("RK-CONF-02", FOUT, "Onbekend veld", "Het veld {veld} is onbekend (een tikfout?)."),
+    Rule("RK-CONF-03", FOUT, "Verplicht veld ontbreekt", "Het verplichte veld {veld} ontbreekt."),
+    Rule(
+        "RK-CONF-04",
+        FOUT,
+        "Waarde ongeldig",
+        "De waarde '{waarde}' in {veld} is ongeldig: {uitleg}.",
+    ),
+    Rule("RK-CONF-05", FOUT, "Dubbele id", "De id '{waarde}' komt meer dan één keer voor."),
+    Rule(
+        "RK-VV-01",
+        FOUT,
+        "Onbekend vereveningsmodel",
+        "Het model '{waarde}' bestaat niet; kies uit {keuze}.",
+    ),
+    Rule(
+        "RK-VV-02",
+        FOUT,
+        "Onbekende verdeelsleutel",
+        "De verdeelsleutel '{waarde}' bestaat niet; kies uit {keuze}.",
+    ),
+    Rule(
+        "RK-VV-03",
+        FOUT,
+        "Onbekend segment",
+        "Segment '{waarde}' in {veld} is niet gedefinieerd onder segmenten.",
+    ),
+    Rule(
+        "RK-VV-04",
+        FOUT,
+        "Segment zonder regel",
+        "Variant '{variant}' zegt niet hoe segment '{segment}' wordt verdeeld: geef 'regel' "
+        "(voor alle segmenten) of een regel voor '{segment}' onder 'regels'.",
+    ),
+    Rule(
+        "RK-VV-05",
+        FOUT,
+        "Parameter ontbreekt",
+        "Model {model} vraagt het veld {veld}.",
+    ),
+    Rule(
+        "RK-VV-06",
+        WAARSCHUWING,
+        "Parameter niet gebruikt",
+        "Model {model} gebruikt {veld} niet; het veld wordt genegeerd.",
+    ),
+    Rule(
+        "RK-VV-07",
+        FOUT,
+        "Gladstrijken niet mogelijk",
+        "Het drempelmodel rekent per cliënt met de kosten van dit jaar; gladstrijken over drie "
+        "jaar kan daar niet bij.",
+    ),
+    Rule(
+        "RK-INC-01",
+        FOUT,
+        "Onbekende KPI",
+        "De KPI '{waarde}' staat niet in de catalogus (zie regiekamer kpi --list).",
+    ),
+    Rule(
+        "RK-INC-02",
+        FOUT,
+        "Band zonder grens",
+        "Een band vraagt 'vanaf' en/of 'onder' (de KPI-waarde waarbij de band geldt).",
+    ),
+    Rule(
+        "RK-INC-03",
+        FOUT,
+        "Geen doelbudget",
+        "Regeling '{regeling}' geeft geen doelbudget: geef 'doelbudget' per aanbieder of "
+        "'doelbudget_uit: contract'.",
+    ),
+]
+CATALOGUE.update({r.code: r for r in _RULES_CONFIG})
+# Raised while reading a configuration file, not a data file: tests/test_verevening.py has their
+# cases (tests/test_rules.py has those of the ingest rules).
+CONFIG_CODES = frozenset(r.code for r in _RULES_CONFIG)
