@@ -164,3 +164,28 @@ def finding(
     rule = CATALOGUE[code]
     melding = redact(rule.sjabloon.format(veld=veld, **params))
     return Finding(code, rule.ernst, melding, bestand, bericht_id, redact(locatie), veld)
+
+# Participatiewet, households and CBS StatLine imports (docs/integraal.md).
+_RULES_INTEGRAAL = [
+    Rule(
+        "RK-UITK-01",
+        FOUT,
+        "Einde voor begin",
+        "De {veld} {einde} ligt voor de begindatum {begin}; de rij is afgewezen.",
+    ),
+    Rule(
+        "RK-CBS-01",
+        FOUT,
+        "Geen bekende CBS-tabel",
+        "Het bestand lijkt een StatLine-download, maar de kolommen passen bij geen tabel die "
+        "regiekamer kent. Verwacht voor {tabel}: {kolommen}. Ontbrekend: {ontbrekend}.",
+    ),
+    Rule(
+        "RK-CBS-02",
+        FOUT,
+        "CBS-cel ongeldig",
+        "De waarde '{waarde}' in {veld} is geen geldige {soort}; de rij is afgewezen.",
+    ),
+]
+_RULES.extend(_RULES_INTEGRAAL)
+CATALOGUE.update({r.code: r for r in _RULES_INTEGRAAL})
