@@ -165,6 +165,7 @@ def finding(
     melding = redact(rule.sjabloon.format(veld=veld, **params))
     return Finding(code, rule.ernst, melding, bestand, bericht_id, redact(locatie), veld)
 
+
 # Participatiewet, households and CBS StatLine imports (docs/integraal.md).
 _RULES_INTEGRAAL = [
     Rule(

@@ -30,9 +30,9 @@ def row_checks(
                 begin=begin,
             )
         )
-    if layout == "uitkering" and end and not values.get("reden_beeindiging"):
-        if "reden_beeindiging" not in wrong:
-            found.append(
-                F.finding("RK-TABEL-02", bestand=naam, locatie=where, veld="reden_beeindiging")
-            )
+    ended_without_reason = end and not values.get("reden_beeindiging")
+    if layout == "uitkering" and ended_without_reason and "reden_beeindiging" not in wrong:
+        found.append(
+            F.finding("RK-TABEL-02", bestand=naam, locatie=where, veld="reden_beeindiging")
+        )
     return found

@@ -33,9 +33,7 @@ from regiekamer.analyses import trajectories as T
 
 VOORZIENINGEN = ("jeugd", "wmo", "bijstand")
 # Every non-empty combination, in a fixed reading order (one provision, then two, then three).
-COMBINATIES = tuple(
-    "+".join(c) for size in (1, 2, 3) for c in combinations(VOORZIENINGEN, size)
-)
+COMBINATIES = tuple("+".join(c) for size in (1, 2, 3) for c in combinations(VOORZIENINGEN, size))
 TOTAAL = "totaal"
 TABLES = ("levering", "uitkering", "huishouden", "prestatie")
 _OPEN = ibis.date(9999, 12, 31)
@@ -148,7 +146,9 @@ def cells(
     null are the total over every municipality (a household that moved counts once there)."""
     use = usage(con, start, stop)
     hh = households(con, start, stop)
-    t = use.join(hh, "client_id").select(use.voorziening, use.gemeente, use.client_id, "huishouden_id")
+    t = use.join(hh, "client_id").select(
+        use.voorziening, use.gemeente, use.client_id, "huishouden_id"
+    )
     cost = spend(con, start, stop)
     member_cost = hh.join(cost, "client_id").select("huishouden_id", "gemeente", "cent")
     keys = ["gemeente", "huishouden_id"]
