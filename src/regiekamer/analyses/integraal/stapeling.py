@@ -80,16 +80,18 @@ def _latest(t: ir.Table, by: Sequence[str], order: Sequence[ir.Column]) -> ir.Ta
     return ranked.filter(ranked._rang == 0).drop("_rang")
 
 
-def households(con: ibis.BaseBackend, start: dt.date, stop: dt.date) -> ir.Table:
+def households(
+    con: ibis.BaseBackend, start: dt.date, stop: dt.date, use: ir.Table | None = None
+) -> ir.Table:
     """Each person's household in the window: ``client_id, huishouden_id`` (membership from
-    the huishouden table first, then the bijstand benefit)."""
+    the huishouden table first, then the bijstand benefit); ``use`` as ``usage`` gives it."""
     h = _overlaps(con.table("huishouden"), "ingangsdatum", "einddatum", start, stop)
     h = _latest(h, ["client_id"], [h.ingangsdatum.fill_null(_EVER), h.huishouden_id])
     h = h.select("client_id", h_id="huishouden_id")
     u = _overlaps(con.table("uitkering"), "begindatum", "einddatum", start, stop)
     u = _latest(u, ["client_id"], [u.begindatum, u.huishouden_id])
     u = u.select("client_id", u_id="huishouden_id")
-    people = usage(con, start, stop).select("client_id").distinct()
+    people = (usage(con, start, stop) if use is None else use).select("client_id").distinct()
     j = people.left_join(h, "client_id").select(people.client_id, "h_id")
     j = j.left_join(u, "client_id").select(j.client_id, "h_id", "u_id")
     return j.select("client_id", huishouden_id=ibis.coalesce(j.h_id, j.u_id, j.client_id))
@@ -144,8 +146,10 @@ def cells(
 ) -> ir.Table:
     """Households, users and cents per (gemeente, [wijk], combinatie); rows with ``gemeente``
     null are the total over every municipality (a household that moved counts once there)."""
-    use = usage(con, start, stop)
-    hh = households(con, start, stop)
+    # Usage and households are read several times below: materialised once (a temporary
+    # table on DuckDB; open_backend drops it) instead of derived again in every branch.
+    use = usage(con, start, stop).cache()
+    hh = households(con, start, stop, use).cache()
     t = use.join(hh, "client_id").select(
         use.voorziening, use.gemeente, use.client_id, "huishouden_id"
     )
