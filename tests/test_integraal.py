@@ -84,6 +84,10 @@ def test_cli_stapeling_as_json_and_xlsx(stapeling_kamer: Regiekamer, tmp_path: P
     )
     assert res.exit_code == 0, res.output
     assert out.stat().st_size > 1000
+    svg = tmp_path / "stapeling.svg"
+    res = runner.invoke(app, ["stapeling", *store, "--year", "2025", "--chart", str(svg)])
+    assert res.exit_code == 0, res.output
+    assert svg.read_text(encoding="utf-8").startswith("<svg") and "Rotterdam" in svg.read_text()
     res = runner.invoke(app, ["stapeling", *store, "--year", "2025", "--openbaar", "--wijk"])
     assert res.exit_code == 0, res.output
     assert "onderdrukt" in res.stdout

@@ -32,6 +32,9 @@ def stapeling(
     ),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json of xlsx."),
     out: Path | None = typer.Option(None, "--out", help="Doelbestand (verplicht bij xlsx)."),
+    chart: Path | None = typer.Option(
+        None, "--chart", help="Schrijf ook een grafiek (SVG) van de huishoudens per combinatie."
+    ),
 ) -> None:
     """Huishoudens met meer voorzieningen tegelijk (jeugd, Wmo, bijstand) per gemeente."""
     from regiekamer.analyses.integraal.stapeling import FIELDS
@@ -42,6 +45,12 @@ def stapeling(
     with steps_bar() as bar:
         bar.add_task("Stapeling berekenen", total=None)
         rows = rk.stapeling(year=year, wijk=wijk, public=openbaar)
+    if chart is not None:
+        from regiekamer.faces.charts import to_svg
+        from regiekamer.faces.charts_integraal import stapeling as stapeling_chart
+
+        chart.write_text(to_svg(stapeling_chart(rows, rk.store_facts().namen)), encoding="utf-8")
+        err.print(f"Grafiek geschreven naar {chart}")
     if fmt == Format.json:
         text = to_json(rows)
         if out:
