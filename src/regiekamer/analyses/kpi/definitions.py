@@ -428,8 +428,11 @@ def _bijstand_per_1000(ctx: Context) -> ir.Table:
     """Distinct clients with a benefit in the period per 1,000 inhabitants of the
     municipalities that pay benefits, in the year the period starts."""
     u = ctx.table("uitkering")
-    t, keys = ctx.grain(ctx.overlapping(u, "begindatum", "einddatum"))
-    clients = t.group_by([*keys, "p_begin"]).aggregate(c=t.client_id.nunique())
+    # Distinct clients per period from spans of benefits (a running sum, see active_clients):
+    # no (benefit, period) pair is listed.
+    keys = ctx.keys()
+    clients = ctx.with_bounds(ctx.active_clients(u, "begindatum", "einddatum"))
+    clients = clients.select(*keys, "p_begin", c=clients.n)
     present = u.select("gemeente").distinct()
     pop = ctx.table("populatie")
     pop = pop.join(present, pop.gemeentecode == present.gemeente)
