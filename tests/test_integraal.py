@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from regiekamer.facade import Regiekamer
 from regiekamer.faces.cli import app
+from regiekamer.faces.dutch import number
 from regiekamer.faces.report import render_html
 from regiekamer.faces.report_context import build_context
 from regiekamer.privacy.accounts import User, parse_role
@@ -108,10 +109,26 @@ def test_the_council_report_shows_cbs_figures_only_when_present(
         '"1";"T001203";"NL01    ";"2024JJ00";"    480315"\n',
         encoding="utf-8",
     )
-    assert region_kamer.ingest([cbs]).totals["afgewezen"] == 0
+    combined = tmp_path / "86195NED.csv"
+    combined.write_text(
+        '"ID";"Voorzieningen";"RegioS";"Perioden";"ClientenMetVoorzieningen_1";'
+        '"HuishoudensMetVoorzieningen_2"\n'
+        f'"0";"T001287";"GM{code}  ";"2024JJ00";"      5678";"      4321"\n',
+        encoding="utf-8",
+    )
+    assert region_kamer.ingest([cbs, combined]).totals["afgewezen"] == 0
     html = render_html(build_context(region_kamer, code, 2025))
     assert "naast de regio en Nederland (CBS)" in html
-    assert "1.234" in html and "480.315" in html and "85094NED" in html
+    assert "1.234" in html and "480.315" in html and "85094NED" in html and "4.321" in html
+    # Beside CBS's households, the store's own count of this year (the synthetic region has
+    # bijstand and households, so well over 10 of them: not suppressed).
+    own = next(
+        r["huishoudens"]
+        for r in region_kamer.stapeling(year=2025, public=True)
+        if r["gemeente"] == code and r["combinatie"] == "totaal"
+    )
+    assert own and own >= 10
+    assert "regiekamer 2025" in html and f'<td class="getal">{number(own)}</td>' in html
 
 
 @pytest.mark.spark

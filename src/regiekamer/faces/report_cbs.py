@@ -38,11 +38,25 @@ def _fmt(maatstaf: str, x: float | None) -> str:
     return number(x, 1) if is_rate(maatstaf) else number(x)
 
 
+def _own_households(rk: Regiekamer, gemeente: str, year: int) -> dict[str, str]:
+    """The store's own stapeling for the municipality (disclosure control on: the report
+    leaves the analyst's scope), as text per combination, to stand beside CBS 86195NED."""
+    own = {}
+    for r in rk.stapeling(year=year, public=True):
+        if r["gemeente"] == gemeente:
+            shown = "onderdrukt" if r["onderdrukt"] else number(r["huishoudens"])
+            own["totaal" if r["combinatie"] == "totaal" else r["combinatie"]] = shown
+    return own
+
+
 def section(rk: Regiekamer, gemeente: str, year: int) -> dict | None:
-    """Rows (label, gemeente, regio, land) per CBS table, or None without CBS figures."""
+    """Rows (label, gemeente, regio, land, eigen) per CBS table, or None without CBS figures.
+
+    ``eigen``: for the households of 86195NED, the store's own count for ``year``."""
     rows = rk.benchmarks(gemeente, year)
     if not rows:
         return None
+    own = _own_households(rk, gemeente, year) if any(r["tabel"] == "86195NED" for r in rows) else {}
     tabellen: dict[str, dict] = {}
     for r in rows:
         t = tabellen.setdefault(
@@ -57,10 +71,16 @@ def section(rk: Regiekamer, gemeente: str, year: int) -> dict | None:
                 "gemeente": _fmt(r["maatstaf"], r["gemeente_waarde"]),
                 "regio": _fmt(r["maatstaf"], r["regio_waarde"]),
                 "land": _fmt(r["maatstaf"], r["land_waarde"]),
+                "eigen": own.get(r["categorie"], "—")
+                if (r["tabel"], r["maatstaf"]) == ("86195NED", "huishoudens")
+                else None,
             }
         )
+    for t in tabellen.values():
+        t["eigen"] = any(rij["eigen"] is not None for rij in t["rijen"])
     first = rows[0]
     return {
         "jeugdregio": first["jeugdregio"] or "onbekend",
+        "jaar": year,
         "tabellen": list(tabellen.values()),
     }
