@@ -63,9 +63,14 @@ def _bad_region(tmp: Path) -> Path:
     return path
 
 
+def _same_key_twice(tmp: Path) -> Path:
+    return _uitkering(tmp / "u.csv", _row(), _row(maandbedrag_cent="140000"))
+
+
 # One case per rule of this topic, used by test_rules.py (one rule, one code, one test).
 INTEGRAAL_CASES: dict[str, Callable[[Path], Path]] = {
     "RK-UITK-01": _end_before_begin,
+    "RK-UITK-02": _same_key_twice,
     "RK-CBS-01": _labels_download,
     "RK-CBS-02": _bad_region,
 }
@@ -123,6 +128,17 @@ def test_a_corrected_export_replaces_and_the_same_file_changes_nothing(
     assert _rows(kamer, "SELECT count(*), max(einddatum)::VARCHAR FROM uitkering") == [
         (1, "2025-06-30")
     ]
+
+
+def test_the_same_key_twice_in_one_file_keeps_the_last_row_with_a_warning(
+    kamer: Regiekamer, tmp_path: Path
+) -> None:
+    t = kamer.ingest([_same_key_twice(tmp_path)]).totals
+    assert (t["gelezen"], t["geaccepteerd"], t["bevindingen"]) == (2, 2, 1)
+    (f,) = kamer.findings()
+    assert (f["code"], f["ernst"], f["locatie"]) == ("RK-UITK-02", "waarschuwing", "rij 2")
+    assert "Rij 3" in f["melding"]
+    assert _rows(kamer, "SELECT maandbedrag_cent FROM uitkering") == [(140000,)]
 
 
 def test_household_keys_meet_across_tables_and_formats(kamer: Regiekamer, tmp_path: Path) -> None:

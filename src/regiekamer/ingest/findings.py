@@ -175,6 +175,13 @@ _RULES_INTEGRAAL = [
         "De {veld} {einde} ligt voor de begindatum {begin}; de rij is afgewezen.",
     ),
     Rule(
+        "RK-UITK-02",
+        WAARSCHUWING,
+        "Dubbele sleutel in één bestand",
+        "Rij {later} heeft dezelfde {sleutel} als deze rij en vervangt haar; alleen de laatste "
+        "rij is bewaard.",
+    ),
+    Rule(
         "RK-CBS-01",
         FOUT,
         "Geen bekende CBS-tabel",

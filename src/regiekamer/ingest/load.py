@@ -133,7 +133,7 @@ def load_batch(
             elif table in REFERENCE_KEYS:
                 _upsert_reference(con, table)
             elif table in KEYED_FACTS:
-                upsert_keyed_fact(con, table, KEYED_FACTS[table])
+                upsert_keyed_fact(con, table, KEYED_FACTS[table], files)
             else:
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM staged")
         finally:
