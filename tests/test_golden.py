@@ -38,6 +38,8 @@ TABLES = (
     "levering",
     "prestatie",
     "declaratie_antwoord",
+    "uitkering",
+    "huishouden",
 )
 FACT = {"verzoek", "toewijzing", "levering", "prestatie", "declaratie_antwoord"}
 META = {"kpi", "periode", "waarde", "eenheid", "n", "onderdrukt", "voorlopig"}
@@ -58,6 +60,12 @@ def _defaults(table: str, row: dict[str, Any], regel: int) -> dict[str, Any]:
         out.setdefault("aanbieder", DEFAULT_AANBIEDER)
         out.setdefault("bestand_id", 1)
         out.setdefault("regel", regel)
+    if table in ("uitkering", "huishouden"):  # Participatiewet: no wet, no provider
+        out.setdefault("bestand_id", 1)
+        out.setdefault("regel", regel)
+    if table == "uitkering":
+        out.setdefault("gemeente", DEFAULT_GEMEENTE)
+        out.setdefault("huishouden_id", f"H-{out.get('client_id')}")
     if table == "levering":
         out.setdefault("status_aanlevering", "1")
         # A start/stop sent on the day of the event, unless the case says otherwise.

@@ -34,6 +34,7 @@ def test_catalogue_ids_are_the_domain_ids() -> None:
         "beeindigd_volgens_plan_pct", "uitval_pct", "herhaald_beroep_pct",
         "verwijzer_aandeel_pct", "verblijf_aandeel_pct", "clienten_per_1000",
         "tijdige_berichten_pct", "declaraties_afgewezen_pct",
+        "bijstand_per_1000", "instroom", "uitstroom", "uitstroom_naar_werk_pct",
     }  # fmt: skip
     dist = ("doorlooptijd_verzoek_toewijzing_dagen", "wachttijd_dagen", "wachttijd_lopend_dagen")
     dist += ("trajectduur_dagen",)
@@ -47,7 +48,8 @@ def test_whole_catalogue_per_month_and_grain(region_kamer: Regiekamer) -> None:
     got = {r["kpi"] for r in res.rows}
     assert got | set(res.skipped) == {k.id for k in CATALOGUE}
     assert set(res.skipped) == {
-        "budgetuitputting_pct", "prognose_jaar", "verblijf_aandeel_pct", "clienten_per_1000"
+        "budgetuitputting_pct", "prognose_jaar", "verblijf_aandeel_pct", "clienten_per_1000",
+        "bijstand_per_1000", "instroom", "uitstroom", "uitstroom_naar_werk_pct",
     }  # fmt: skip
     assert {r["periode"] for r in res.rows} == {f"2025-{m:02d}" for m in range(1, 13)}
     for r in res.rows:

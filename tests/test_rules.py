@@ -11,6 +11,7 @@ from lxml import etree
 from regiekamer.facade import Regiekamer
 from regiekamer.ingest.findings import CATALOGUE, CONFIG_CODES
 from regiekamer.ingest.layouts import LAYOUTS
+from test_integraal_ingest import INTEGRAAL_CASES
 
 BASIS = "http://www.istandaarden.nl/ijw/3_2/basisschema/schema"
 
@@ -116,6 +117,8 @@ def case(code: str, samples: Path, tmp: Path) -> list[Path]:
             lambda r: (_set(r, "Identificatie", "2"), _set(r, "Dagtekening", "2026-05-01")),
         )
         return [newer]  # the older sample follows in a second ingest (see the test)
+    if code in INTEGRAAL_CASES:  # Participatiewet and CBS: tests/test_integraal_ingest.py
+        return [INTEGRAAL_CASES[code](tmp)]
     raise AssertionError(f"geen testgeval voor {code}")
 
 

@@ -494,3 +494,72 @@ class Regiekamer:
         if on_step:
             on_step("KPI's berekend")
         return incentive_run.settle_all(cfg, year, realised, cells)
+
+    # --- integraal: Participatiewet, stapeling, CBS benchmarks (analyses/integraal/) ---------
+    def stapeling(
+        self,
+        *,
+        year: int | None = None,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        wijk: bool = False,
+        public: bool = False,
+    ) -> list[dict]:
+        """Households per municipality (and wijk) by the combination of provisions they use in
+        the window (jeugd, wmo, bijstand): counts, shares, users and spend. ``public`` applies
+        disclosure control to every cell (DOMAIN.md §8)."""
+        from regiekamer.analyses.integraal import stapeling
+
+        start, end, periode = _window(year, start, end)
+        with open_backend(self.settings, "duckdb", stapeling.TABLES) as backend:
+            rows = stapeling.table(backend, start, end, periode, by_wijk=wijk)
+        return self._stapeling_public(rows, wijk) if public else rows
+
+    def stapeling_for(self, user: accounts.User, **request: object) -> list[dict]:
+        """Stapeling as ``user`` may see it: the own municipality's cells as they are, every
+        other cell (other municipalities, the region total) through disclosure control; the
+        access is logged."""
+        request.pop("public", None)
+        rows = self.stapeling(**request)  # type: ignore[arg-type]
+        scope = Scope.of(user)
+        if scope.column is not None:
+            hidden = self._stapeling_public(rows, bool(request.get("wijk")))
+            rows = [
+                row if scope.sees_unsuppressed(row) else safe
+                for row, safe in zip(rows, hidden, strict=True)
+            ]
+        what = "stapeling " + " ".join(f"{k}={v}" for k, v in sorted(request.items()) if v)
+        self._log(user, what, f"{len(rows)} rijen")
+        return rows
+
+    def _stapeling_public(self, rows: list[dict], wijk: bool) -> list[dict]:
+        from regiekamer.privacy.table_disclosure import suppress_table
+
+        dims = ["gemeente", *(["wijk"] if wijk else []), "combinatie"]
+        hidden = ("huishoudens", "aandeel_pct", "clienten", "uitgaven")
+        return suppress_table(rows, dims, "huishoudens", hidden, self.settings.min_cell)
+
+    def benchmarks(self, gemeente: str, year: int) -> list[dict]:
+        """The CBS figures beside the municipality: per CBS table, measure and category, the
+        municipality's figure, its youth-care region's and the national one (published
+        aggregates: no disclosure control needed)."""
+        from regiekamer.analyses.integraal import benchmarks
+
+        con = self._connect(read_only=True)
+        try:
+            return benchmarks.beside(con, gemeente, year)
+        finally:
+            con.close()
+
+
+def _window(
+    year: int | None, start: dt.date | None, end: dt.date | None
+) -> tuple[dt.date, dt.date, str]:
+    """(start, end, period label) of a year or of start..end."""
+    if year is not None:
+        return dt.date(year, 1, 1), dt.date(year, 12, 31), str(year)
+    if start is None or end is None:
+        raise RegiekamerError("Geef een jaar, of een begin- en einddatum.")
+    if end < start:
+        raise RegiekamerError("De einddatum ligt voor de begindatum.")
+    return start, end, f"{start.isoformat()}..{end.isoformat()}"

@@ -28,7 +28,14 @@ from rich.table import Table
 from regiekamer import __version__
 from regiekamer.errors import RegiekamerError
 from regiekamer.facade import FINDING_KEYS
-from regiekamer.faces import cli_kpi, cli_report, cli_serve, cli_users, cli_verevening
+from regiekamer.faces import (
+    cli_integraal,
+    cli_kpi,
+    cli_report,
+    cli_serve,
+    cli_users,
+    cli_verevening,
+)
 from regiekamer.faces.common import StoreOpt, console, err, kamer, steps_bar
 from regiekamer.faces.export import to_json, to_xlsx
 from regiekamer.ingest.layouts import LAYOUTS
@@ -348,6 +355,8 @@ app.command("serve")(cli_serve.serve)
 app.command("openapi")(cli_serve.openapi)
 app.command("verevening")(cli_verevening.verevening)
 app.command("incentive")(cli_verevening.incentive)
+app.command("stapeling")(cli_integraal.stapeling)
+app.command("cbs")(cli_integraal.cbs)
 
 
 def main() -> None:

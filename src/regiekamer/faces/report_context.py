@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from regiekamer.errors import RegiekamerError
 from regiekamer.facade import Regiekamer, StoreFacts
-from regiekamer.faces import charts
+from regiekamer.faces import charts, report_cbs
 from regiekamer.faces.dutch import MONTHS, days, euro, long_date, number, percent, rounded
 
 KPIS = (
@@ -644,4 +644,5 @@ def build_context(
         "wachten": b.waiting(),
         "uitkomsten": b.outcomes(),
         "overzicht": b.overview(),
+        "landelijk": report_cbs.section(rk, code, year),
     }

@@ -247,3 +247,34 @@ CATALOGUE.update({r.code: r for r in _RULES_CONFIG})
 # Raised while reading a configuration file, not a data file: tests/test_verevening.py has their
 # cases (tests/test_rules.py has those of the ingest rules).
 CONFIG_CODES = frozenset(r.code for r in _RULES_CONFIG)
+# Participatiewet, households and CBS StatLine imports (docs/integraal.md).
+_RULES_INTEGRAAL = [
+    Rule(
+        "RK-UITK-01",
+        FOUT,
+        "Einde voor begin",
+        "De {veld} {einde} ligt voor de begindatum {begin}; de rij is afgewezen.",
+    ),
+    Rule(
+        "RK-UITK-02",
+        WAARSCHUWING,
+        "Dubbele sleutel in één bestand",
+        "Rij {later} heeft dezelfde {sleutel} als deze rij en vervangt haar; alleen de laatste "
+        "rij is bewaard.",
+    ),
+    Rule(
+        "RK-CBS-01",
+        FOUT,
+        "Geen bekende CBS-tabel",
+        "Het bestand lijkt een StatLine-download, maar de kolommen passen bij geen tabel die "
+        "regiekamer kent. Verwacht voor {tabel}: {kolommen}. Ontbrekend: {ontbrekend}.",
+    ),
+    Rule(
+        "RK-CBS-02",
+        FOUT,
+        "CBS-cel ongeldig",
+        "De waarde '{waarde}' in {veld} is geen geldige {soort}; de rij is afgewezen.",
+    ),
+]
+_RULES.extend(_RULES_INTEGRAAL)
+CATALOGUE.update({r.code: r for r in _RULES_INTEGRAAL})

@@ -331,6 +331,8 @@ def describe() -> str:
     ]
     for lay in LAYOUTS.values():
         kind = "referentietabel (bijwerken op sleutel)" if lay.reference else "feiten (toevoegen)"
+        if lay.name in KEYED_FACTS:
+            kind = f"feiten (vervangen op sleutel: {', '.join(KEYED_FACTS[lay.name])})"
         out += [
             f"## `{lay.name}` — {kind}",
             "",
@@ -348,3 +350,85 @@ def describe() -> str:
             out.append(f"\nSleutel: {', '.join(REFERENCE_KEYS[lay.name])}.")
         out.append("")
     return "\n".join(out)
+
+
+# -- Participatiewet and households (DOMAIN.md §10; docs/integraal.md) ------------------------
+HUISHOUDEN = "huishoudsleutel"  # replaced by a keyed pseudonym like the BSN: never stored
+WIJK = "wijkcode"  # CBS wijkcode: WK + gemeentecode + 2 cijfers (WK036301)
+
+# Why a benefit ended. ``werk`` is the outflow to work that uitstroom_naar_werk_pct counts.
+REDEN_EINDE_UITKERING = (
+    "werk",
+    "opleiding",
+    "andere_uitkering",
+    "inkomen_partner",
+    "verhuizing",
+    "detentie",
+    "overlijden",
+    "overig",
+)
+
+LAYOUTS.update(
+    {
+        lay.name: lay
+        for lay in (
+            Layout(
+                "uitkering",
+                "uitkering",
+                (
+                    C("gemeente", GEMEENTE, True, uitleg="de gemeente die de bijstand verstrekt"),
+                    C("bsn", BSN, True, uitleg="BSN; wordt na de elfproef een pseudoniem"),
+                    C("geboortedatum", DATE, uitleg="alleen jaar en maand worden bewaard"),
+                    C(
+                        "huishouden",
+                        HUISHOUDEN,
+                        True,
+                        uitleg="sleutel van het huishouden (bv. het dossiernummer van de "
+                        "leefeenheid); wordt een pseudoniem, nooit opgeslagen",
+                    ),
+                    C("begindatum", DATE, True, uitleg="eerste dag van de uitkering"),
+                    C("einddatum", DATE, uitleg="laatste dag; leeg zolang de uitkering loopt"),
+                    C(
+                        "reden_beeindiging",
+                        CODE,
+                        values=REDEN_EINDE_UITKERING,
+                        uitleg="verplicht bij een einddatum; werk = uitstroom naar werk",
+                    ),
+                    C("wijk", WIJK, uitleg="CBS-wijkcode van het woonadres"),
+                    C("maandbedrag_cent", CENT, uitleg="netto bijstand per maand"),
+                    C(
+                        "reintegratie",
+                        TEXT,
+                        uitleg="re-integratievoorzieningen, gescheiden door komma "
+                        "(bv. loonkostensubsidie, participatieplaats, jobcoach)",
+                    ),
+                ),
+                "Bijstandsuitkeringen (Participatiewet), één rij per uitkering. Een latere rij "
+                "met dezelfde gemeente, cliënt en begindatum vervangt de eerdere.",
+            ),
+            Layout(
+                "huishouden",
+                "huishouden",
+                (
+                    C("bsn", BSN, True, uitleg="BSN van een lid van het huishouden"),
+                    C("huishouden", HUISHOUDEN, True, uitleg="sleutel van het huishouden"),
+                    C("gemeente", GEMEENTE, uitleg="woongemeente in deze periode"),
+                    C("wijk", WIJK, uitleg="CBS-wijkcode van het woonadres"),
+                    C("ingangsdatum", DATE, uitleg="sinds wanneer (leeg: altijd)"),
+                    C("einddatum", DATE, uitleg="tot en met wanneer (leeg: nog steeds)"),
+                ),
+                "Wie tot welk huishouden hoort (uit de BRP-koppeling van het zaaksysteem). "
+                "iJw- en iWmo-berichten kennen geen huishouden: zonder deze tabel telt een "
+                "jeugd- of Wmo-cliënt als een eigen huishouden. Een latere rij met dezelfde "
+                "cliënt, huishouden en ingangsdatum vervangt de eerdere.",
+            ),
+        )
+    }
+)
+
+# Fact tables that are replaced by key (a corrected export replaces, never doubles).
+KEYED_FACTS: dict[str, tuple[str, ...]] = {
+    "uitkering": ("gemeente", "client_id", "begindatum"),
+    "huishouden": ("client_id", "huishouden_id", "ingangsdatum"),
+    "cbs_cijfer": ("tabel", "regiocode", "periode", "maatstaf", "categorie"),
+}

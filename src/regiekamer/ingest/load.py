@@ -21,7 +21,8 @@ import duckdb
 import pyarrow as pa
 
 from regiekamer.ingest import findings as F
-from regiekamer.ingest.layouts import REFERENCE_KEYS
+from regiekamer.ingest.keyed import upsert_keyed_fact
+from regiekamer.ingest.layouts import KEYED_FACTS, REFERENCE_KEYS
 from regiekamer.ingest.staging import Parsed, read_staged
 
 _LEVERING_KEY = (
@@ -131,6 +132,8 @@ def load_batch(
                 )
             elif table in REFERENCE_KEYS:
                 _upsert_reference(con, table)
+            elif table in KEYED_FACTS:
+                upsert_keyed_fact(con, table, KEYED_FACTS[table], files)
             else:
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM staged")
         finally:

@@ -16,7 +16,9 @@ from pathlib import Path
 
 from regiekamer.ingest import findings as F
 from regiekamer.ingest import layouts as L
+from regiekamer.ingest import statline
 from regiekamer.ingest.minimise import birth_month
+from regiekamer.ingest.participatie import row_checks
 from regiekamer.ingest.staging import Parsed, Stage
 from regiekamer.privacy.pseudonym import Pseudonymiser
 from regiekamer.standards.codelists import codelist
@@ -73,6 +75,8 @@ def _parse(
             F.finding("RK-BESTAND-01", bestand=result.naam, locatie="bestand", reden="leeg bestand")
         )
         return result
+    if statline.is_statline(header):  # a CBS StatLine download: its own layouts
+        return statline.parse(rows, header, result, stage)
     layout, closest = L.detect(header)
     if layout is None:
         present = {L.normalise_header(h) for h in header}
@@ -157,6 +161,7 @@ def _validate_row(
         for name in ("einddatum", "reden_beeindiging"):
             if values.get(name) is None and not any(e.veld == name for e in errors):
                 errors.append(F.finding("RK-TABEL-02", bestand=naam, locatie=where, veld=name))
+    errors += row_checks(layout.name, values, naam, where, errors)
     if errors:
         return {}, errors
     return _store_row(layout, values, rownr), []
@@ -171,6 +176,15 @@ def _check(
     if kind == L.BSN:
         client_id = pseudonymise(raw)
         return (client_id, None) if client_id else (None, ("RK-BSN-01", {}))
+    if kind == L.HUISHOUDEN:  # like the BSN: pseudonymised here, never echoed
+        key = pseudonymise.household(raw)
+        soort = "huishoudsleutel (hoogstens 64 tekens)"
+        return (key, None) if key else (None, ("RK-TABEL-03", {"waarde": "…", "soort": soort}))
+    if kind == L.WIJK:
+        code = raw.upper()
+        if re.fullmatch(r"WK\d{6}", code):
+            return code, None
+        return None, ("RK-TABEL-03", {"waarde": shown, "soort": "wijkcode (WK + 6 cijfers)"})
     if kind == L.DATE:
         value = _date(raw)
         return (
@@ -248,6 +262,8 @@ def _store_row(layout: L.Layout, values: dict[str, str | None], rownr: int) -> d
     row = {k: v for k, v in values.items() if k not in _CLIENT_FIELDS}
     row["bericht_id"] = None
     row["regel"] = rownr
+    if "huishouden" in row:
+        row["huishouden_id"] = row.pop("huishouden")
     if "bsn" in values:
         row["client_id"] = values["bsn"]
         row["_client"] = {

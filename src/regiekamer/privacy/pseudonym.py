@@ -71,3 +71,15 @@ class Pseudonymiser:
         if len(self._cache) < 2_000_000:
             self._cache[bsn] = value
         return value
+
+    def household(self, key: str) -> str | None:
+        """A household key (a case system's number) -> its pseudonym, with the same secret.
+
+        Domain-separated from the BSN pseudonym, so that a key that happens to be a BSN does
+        not give that person's client_id. None for an empty or implausible key.
+        """
+        text = key.strip()
+        if not text or len(text) > 64 or not text.isprintable():
+            return None
+        digest = hmac.new(self._key, b"huishouden\x00" + text.encode(), hashlib.sha256)
+        return digest.hexdigest()[:32]

@@ -143,8 +143,29 @@ _V3 = [
         vorige_hash VARCHAR NOT NULL, hash VARCHAR NOT NULL)""",
 ]
 
+# Participatiewet, households and CBS benchmarks (DOMAIN.md §10; analyses/integraal/).
+# ``uitkering``: one bijstand benefit per client, municipality and start date (a later file with
+# the same key replaces it: an export with end dates added does not count the benefit twice).
+# ``huishouden``: which household a client belongs to (from the municipality's BRP-based case
+# system), because iJw/iWmo messages carry no household. Both keys are pseudonyms.
+# ``cbs_cijfer``: figures imported from CBS StatLine downloads, one row per cell.
+_V6 = [
+    f"""CREATE TABLE uitkering (
+        gemeente VARCHAR NOT NULL, client_id VARCHAR NOT NULL, huishouden_id VARCHAR NOT NULL,
+        begindatum DATE NOT NULL, einddatum DATE, reden_beeindiging VARCHAR, wijk VARCHAR,
+        maandbedrag_cent BIGINT, reintegratie VARCHAR, {PROVENANCE},
+        PRIMARY KEY (gemeente, client_id, begindatum))""",
+    f"""CREATE TABLE huishouden (
+        client_id VARCHAR NOT NULL, huishouden_id VARCHAR NOT NULL, gemeente VARCHAR,
+        wijk VARCHAR, ingangsdatum DATE, einddatum DATE, {PROVENANCE})""",
+    f"""CREATE TABLE cbs_cijfer (
+        tabel VARCHAR NOT NULL, regiocode VARCHAR NOT NULL, regiosoort VARCHAR NOT NULL,
+        gemeente VARCHAR, periode VARCHAR NOT NULL, jaar INTEGER NOT NULL,
+        maatstaf VARCHAR NOT NULL, categorie VARCHAR NOT NULL, waarde DOUBLE, {PROVENANCE})""",
+]
+
 # Version -> statements. A migration runs once, in one transaction, in order.
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3}
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 6: _V6}
 CURRENT_VERSION = max(MIGRATIONS)
 
 FACT_TABLES = (

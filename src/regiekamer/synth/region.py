@@ -17,6 +17,7 @@ from regiekamer.synth import xmlmsg as X
 from regiekamer.synth.common import add_working_days, bad_bsn, bsns
 from regiekamer.synth.flow import Episode, Msg, Simulator
 from regiekamer.synth.invoices import build as build_invoices
+from regiekamer.synth.participatie import generate_participatie
 from regiekamer.synth.reference import (
     Reference,
     choose_gemeenten,
@@ -81,6 +82,7 @@ def generate_region(
     msgs += _planted_messages(r, sim.episodes, msgs, counters, faults)
 
     write_reference(out / "referentie", ref, inv.spend, inv.lump, rng)
+    bijstand = generate_participatie(out / "referentie", sim.episodes, ref.populatie, w0, w1, seed)
     names: set[str] = set()
     dirs: set[Path] = set()
     for k, m in enumerate(msgs):
@@ -113,7 +115,8 @@ def generate_region(
         "aanbieders": len(ref.providers),
         "toewijzingen_per_wet": dict(per_wet),
         "berichten": dict(sorted(Counter(m.soort for m in msgs).items())),
-        "bestanden": len(msgs) + 7,  # messages, six reference CSVs, fouten.json
+        "bestanden": len(msgs) + 9,  # messages, six reference CSVs, two of bijstand, fouten.json
+        "participatie": bijstand,
         "prestaties": inv.lines,
         "fouten": dict(sorted(Counter(f["verwacht_code"] for f in fouten).items())),
     }

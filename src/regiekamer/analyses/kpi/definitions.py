@@ -418,6 +418,45 @@ def _distribution(base: str, titel: str, title: str, uitleg: str, obs: Observati
     ]  # fmt: skip
 
 
+# -- Participatiewet (DOMAIN.md §10) ---------------------------------------------------------
+_BIJSTAND = ("uitkering", "client")
+# Why a benefit ended that counts as outflow to work (ingest/layouts.REDEN_EINDE_UITKERING).
+NAAR_WERK = ("werk",)
+
+
+def _bijstand_per_1000(ctx: Context) -> ir.Table:
+    """Distinct clients with a benefit in the period per 1,000 inhabitants of the
+    municipalities that pay benefits, in the year the period starts."""
+    u = ctx.table("uitkering")
+    # Distinct clients per period from spans of benefits (a running sum, see active_clients):
+    # no (benefit, period) pair is listed.
+    keys = ctx.keys()
+    clients = ctx.with_bounds(ctx.active_clients(u, "begindatum", "einddatum"))
+    clients = clients.select(*keys, "p_begin", c=clients.n)
+    present = u.select("gemeente").distinct()
+    pop = ctx.table("populatie")
+    pop = pop.join(present, pop.gemeentecode == present.gemeente)
+    years = clients.select("periode", "p_begin").distinct()
+    pop = pop.join(years, pop.jaar == years.p_begin.year())
+    pkeys = [k for k in keys if k != "periode"]
+    pop = pop.group_by(["periode", *pkeys]).aggregate(inwoners=pop.inwoners_totaal.sum())
+    j = clients.join(pop, [clients[k] == pop[k] for k in keys])
+    return j.select(*keys, waarde=_share(j.c, j.inwoners, 1000), n=j.c)
+
+
+def _instroom(ctx: Context) -> ir.Table:
+    return _count(ctx, ctx.table("uitkering"), "begindatum")
+
+
+def _uitstroom(ctx: Context) -> ir.Table:
+    return _count(ctx, ctx.table("uitkering"), "einddatum")
+
+
+def _uitstroom_naar_werk(ctx: Context) -> ir.Table:
+    t, keys = ctx.grain(ctx.at(ctx.table("uitkering"), "einddatum"))
+    return _pct(t, keys, t.reden_beeindiging.isin(NAAR_WERK))
+
+
 _WHO_ALL = (GEMEENTE, AANBIEDER, ACCOUNTANT)
 _REGION = ("wet", "gemeente")
 
@@ -509,6 +548,20 @@ CATALOGUE: tuple[KPI, ...] = (
     KPI("declaraties_afgewezen_pct", "Afgewezen declaraties", "Rejected invoices", "%",
         "Welk deel van het gedeclareerde bedrag de gemeente afwees (retourbericht JW325).",
         _WHO_ALL, ("declaratie_antwoord", "toewijzing", "verzoek", "client"), _afgewezen_pct),
+    KPI("bijstand_per_1000", "Bijstand per 1.000 inwoners", "Social assistance per 1,000",
+        "per 1.000 inwoners",
+        "Hoeveel inwoners per 1.000 in deze periode een bijstandsuitkering hadden.",
+        (GEMEENTE,), (*_BIJSTAND, "populatie"), _bijstand_per_1000, dims=("gemeente",)),
+    KPI("instroom", "Instroom in de bijstand", "Inflow into social assistance", "aantal",
+        "Hoeveel bijstandsuitkeringen in deze periode begonnen.",
+        (GEMEENTE,), _BIJSTAND, _instroom, dims=("gemeente",)),
+    KPI("uitstroom", "Uitstroom uit de bijstand", "Outflow from social assistance", "aantal",
+        "Hoeveel bijstandsuitkeringen in deze periode eindigden, om welke reden ook.",
+        (GEMEENTE,), _BIJSTAND, _uitstroom, dims=("gemeente",)),
+    KPI("uitstroom_naar_werk_pct", "Uitstroom naar werk", "Outflow to work", "%",
+        "Welk deel van de beëindigde bijstandsuitkeringen eindigde omdat de inwoner aan het werk "
+        "ging.",
+        (GEMEENTE,), _BIJSTAND, _uitstroom_naar_werk, dims=("gemeente",)),
 )  # fmt: skip
 
 BY_ID = {k.id: k for k in CATALOGUE}
