@@ -178,8 +178,12 @@ FACT_TABLES = (
     "prestatie",
     "declaratie_antwoord",
     "retourbericht",
+    "uitkering",
+    "huishouden",
 )
-REFERENCE_TABLES = ("gemeente", "populatie", "aanbieder", "product", "budget", "contract")
+REFERENCE_TABLES = (
+    "gemeente", "populatie", "aanbieder", "product", "budget", "contract", "cbs_cijfer",
+)  # fmt: skip
 
 
 def version(con: duckdb.DuckDBPyConnection) -> int:
