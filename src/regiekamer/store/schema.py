@@ -143,8 +143,14 @@ _V3 = [
         vorige_hash VARCHAR NOT NULL, hash VARCHAR NOT NULL)""",
 ]
 
+# Saved forecast scenarios (analyses/prognose/scenario.py): the YAML text as the user wrote it.
+_V5 = [
+    """CREATE TABLE prognose_scenario (
+        naam VARCHAR PRIMARY KEY, yaml VARCHAR NOT NULL, opgeslagen_op TIMESTAMP NOT NULL)""",
+]
+
 # Version -> statements. A migration runs once, in one transaction, in order.
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3}
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 5: _V5}
 CURRENT_VERSION = max(MIGRATIONS)
 
 FACT_TABLES = (

@@ -39,6 +39,7 @@ SURVIVAL_MONTHS = 72  # durations of zorgperioden begun in the last this many mo
 SHARE_PRIOR = 20.0  # a municipality's referrer mix is shrunk towards the region's by this many
 COST_PRIOR = 6.0  # client-months of the region's cost level added to a municipality's
 MIN_AT_RISK = 10
+MIN_SEASON_STARTS = 240  # fewer starts in the window: no seasonal factors (10 a calendar month)
 
 
 @dataclass
@@ -194,6 +195,15 @@ def _inflow(h: History, model: Model, wet: str, cells: np.ndarray):
         # A calendar month the window lacks: the mean of the months it has.
         missing = np.setdiff1d(np.arange(12), present)
         season[missing] = season[present].mean()
+        if yy.sum() < MIN_SEASON_STARTS:
+            # Too few starts to tell the months apart: no seasonality, the levels absorb it.
+            res = sm.GLM(yy, X_g, family=sm.families.Poisson(), offset=off).fit()
+            rate[ga] = np.exp(np.asarray(res.params))
+            rate_se[ga] = np.asarray(res.bse)
+            season[:], season_se[:] = 0.0, 0.0
+        season = np.clip(season, -1.5, 1.5)
+        season_se = np.minimum(season_se, 0.5)
+        rate_se = np.minimum(rate_se, 1.0)
     total = counts.sum(axis=0)
     prior = total / total.sum() if total.sum() else np.full(len(total), 1 / len(total))
     share = (counts + SHARE_PRIOR * prior) / (counts.sum(axis=1, keepdims=True) + SHARE_PRIOR)

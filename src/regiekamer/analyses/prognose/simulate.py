@@ -227,11 +227,13 @@ def _tariff(sc: Scenario, wet: str, ahead: np.ndarray, start: int, origin: int) 
 def _simulate_group(model, g: Group, sc: Scenario, ahead, start, sims, rng, moved):
     G, H = len(g.gemeente), len(ahead)
     # Parameter draws, in a fixed order whatever the knobs: the same seed, the same numbers.
-    u_rate = np.exp(g.rate_se[None, :] * rng.standard_normal((sims, G)))
-    season = g.season_se[None, :] * rng.standard_normal((sims, 12))
+    # Lognormal factors with mean one: exp(se·z − se²/2), so uncertainty adds no bias.
+    u_rate = np.exp(g.rate_se[None, :] * rng.standard_normal((sims, G)) - g.rate_se**2 / 2)
+    season = g.season_se[None, :] * rng.standard_normal((sims, 12)) - g.season_se**2 / 2
     n_eff = np.where(g.at_risk >= 10, g.at_risk, 50.0)
     hz = rng.beta(g.hazard * n_eff + 0.5, (1 - g.hazard) * n_eff + 0.5, size=(sims, AGES + 1))
-    cost = g.cost[None, :] * np.exp(g.cost_se[None, :] * rng.standard_normal((sims, G)))
+    z = rng.standard_normal((sims, G))
+    cost = g.cost[None, :] * np.exp(g.cost_se[None, :] * z - g.cost_se**2 / 2)
     base_h = hz
     knob_h = _hazards(g, sc, hz)
     lam = _expected_inflow(model, g, sc, ahead, start)
