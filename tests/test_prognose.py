@@ -204,6 +204,7 @@ def test_scenario_yaml_is_checked_in_dutch() -> None:
             parse(bad)
 
 
+@pytest.mark.slow
 def test_scenarios_are_saved_listed_reloaded_and_compared(small_store: Path, tmp_path) -> None:
     import shutil
 
@@ -225,6 +226,7 @@ def test_scenarios_are_saved_listed_reloaded_and_compared(small_store: Path, tmp
         rk.scenario("duurder")
 
 
+@pytest.mark.slow
 def test_cli_year_scenario_and_chart(small_store: Path, tmp_path: Path) -> None:
     import shutil
 

@@ -13,9 +13,7 @@ COLOURS = [BLUE, ORANGE, GREEN, VERMILLION]
 GEDECLAREERD = "Gedeclareerd"
 
 
-def band(
-    months: Sequence[dict], history: Sequence[dict], *, width: int = WIDTH
-) -> alt.FacetChart:
+def band(months: Sequence[dict], history: Sequence[dict], *, width: int = WIDTH) -> alt.FacetChart:
     """Rows of ``summary.months`` (``scenario``, ``wet``, ``maand``, ``uitgaven`` and its
     ``_p2_5/_p10/_p90/_p97_5``) and of ``summary.history`` (``wet``, ``maand``, ``uitgaven``)."""
     names = list(dict.fromkeys(r["scenario"] for r in months))

@@ -33,7 +33,9 @@ def prognose(
     year: int | None = typer.Option(None, "--year", help="Alleen dit jaar, bv. 2026."),
     months: int = typer.Option(36, "--months", help="Maanden vooruit (zonder --year)."),
     scenario: list[str] = typer.Option(
-        [], "--scenario", help="Scenario: een YAML-bestand of de naam van een opgeslagen scenario "
+        [],
+        "--scenario",
+        help="Scenario: een YAML-bestand of de naam van een opgeslagen scenario "
         "(mag vaker; elk wordt naast de basis gezet).",
     ),
     save: bool = typer.Option(False, "--save", help="Sla de --scenario-bestanden op in de store."),
@@ -106,7 +108,9 @@ def prognose(
         )  # fmt: skip
     console.print(t)
     if result.verschillen:
-        d = Table("jaar", "wet", "scenario", "cliënten", "uitgaven", "%", title="Verschil met basis")
+        d = Table(
+            "jaar", "wet", "scenario", "cliënten", "uitgaven", "%", title="Verschil met basis"
+        )
         for r in result.verschillen:
             pct = r["uitgaven_verschil_pct"]
             d.add_row(
@@ -176,4 +180,3 @@ def _emit(rows: list[dict], fmt: Format, out: Path | None, sheet: str, cols: tup
         for r in rows:
             t.add_row(*(str(r.get(c) or "") for c in cols))
         console.print(t)
-

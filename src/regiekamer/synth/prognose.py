@@ -185,7 +185,10 @@ def _trajectories(
     born = begin - (rng.integers(4, 17, n) if wet == "jeugd" else rng.integers(20, 90, n)) * 365
     tables = {
         "client": pa.table(
-            {"client_id": client, "geboortemaand": born.astype("datetime64[M]").astype("datetime64[D]")}
+            {
+                "client_id": client,
+                "geboortemaand": born.astype("datetime64[M]").astype("datetime64[D]"),
+            }
         ),
         "toewijzing": pa.table(
             {
@@ -256,7 +259,8 @@ def _trajectories(
             "toewijzing_nummer": toew_nr.take(idx), "productcategorie": cat_a.take(idx),
             "begindatum": pb, "einddatum": pe, "geleverd_volume": pa.array(np.ones(L, np.int64)),
             "eenheid": pa.array(np.full(L, "14")), "bedrag_cent": bedrag,
-            "debet_credit": pa.array(np.full(L, "D")), "bestand_id": pa.array(np.zeros(L, np.int64)),
+            "debet_credit": pa.array(np.full(L, "D")),
+            "bestand_id": pa.array(np.zeros(L, np.int64)),
             "regel": pa.array(np.ones(L, np.int32)),
         }
     )  # fmt: skip

@@ -104,9 +104,7 @@ def run(
                 )
             for j, w in enumerate(WETTEN):
                 if per_wet[j] > 0:
-                    out.rows_wet.append(
-                        _row(window.label, g, w, per_wet[j], f.spend[:, i, j, 0])
-                    )
+                    out.rows_wet.append(_row(window.label, g, w, per_wet[j], f.spend[:, i, j, 0]))
         if on_step:
             on_step(window.label)
     return out

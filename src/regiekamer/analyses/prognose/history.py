@@ -125,7 +125,9 @@ def read(con: ibis.BaseBackend, origin: int) -> History:
     pos = np.searchsorted(uniq, s_keys)
     pos = np.minimum(pos, len(uniq) - 1)
     known = uniq[pos] == s_keys  # spend outside any zorgperiode's cell is not forecast
-    np.add.at(spend, (pos[known], s["maand"].to_numpy()[known] - first), s["cent"].to_numpy()[known])
+    np.add.at(
+        spend, (pos[known], s["maand"].to_numpy()[known] - first), s["cent"].to_numpy()[known]
+    )
     populatie: dict[str, dict[int, tuple[int, int]]] = {}
     for g, j, y, t in zip(
         pop["gemeentecode"].to_pylist(),

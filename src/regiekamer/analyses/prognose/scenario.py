@@ -6,13 +6,13 @@ whatever the knobs are, and a knob at zero changes nothing it touches.
 ```yaml
 naam: preventie
 omschrijving: POH-jeugd bij de huisarts, kortere trajecten
-vanaf: 2026-01            # eerste maand waarin de knoppen werken (standaard: de eerste prognosemaand)
+vanaf: 2026-01            # eerste maand waarin de knoppen werken (standaard: eerste prognosemaand)
 wet: [jeugd]              # alleen voor deze wet(ten) (standaard: beide)
 instroom_pct: {huisarts: -20}   # per verwijzer (naam of COD327-code), of 'alle'
 duur_pct: -10             # trajecten 10 % korter
 duur_max_maanden: 24      # geen traject langer dan 24 maanden
 verblijf_naar_ambulant_pct: 15  # 15 % van de instroom in verblijf (43, 44) gaat naar ambulant (45)
-tarief_pct_per_jaar: 2    # tarieven 2 % per jaar hoger dan de trend (vanaf 'vanaf', dan per 1 januari)
+tarief_pct_per_jaar: 2    # tarieven 2 % per jaar boven de trend (op 'vanaf', dan per 1 januari)
 bevolking_pct_per_jaar: 0.5     # bevolking 0,5 % per jaar sneller dan de projectie
 ```
 """
@@ -151,7 +151,9 @@ def parse(text: str, default_name: str = "scenario") -> Scenario:
         instroom[code] = _number({"instroom_pct": v}, "instroom_pct", -100, 200)
     cap = data.get("duur_max_maanden")
     if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
-        raise ScenarioError(f"duur_max_maanden: verwacht een heel aantal maanden ≥ 1, niet {cap!r}.")
+        raise ScenarioError(
+            f"duur_max_maanden: verwacht een heel aantal maanden ≥ 1, niet {cap!r}."
+        )
     return Scenario(
         naam=naam,
         omschrijving=str(data.get("omschrijving") or ""),

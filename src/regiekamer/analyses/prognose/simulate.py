@@ -117,9 +117,7 @@ def run(
         m_clients[:, w, :] += active.sum(axis=1)
         if rows is not None:
             rows.extend(_cell_rows(sub, ahead, active, s))
-    return Forecast(
-        model.origin, ahead, spans, codes, spend, clients, m_spend, m_clients, rows
-    )
+    return Forecast(model.origin, ahead, spans, codes, spend, clients, m_spend, m_clients, rows)
 
 
 def groups_by_key(groups: list[Group], g: Group) -> Group | None:
@@ -243,10 +241,20 @@ def _simulate_group(model, g: Group, sc: Scenario, ahead, start, sims, rng, move
             if (g.wet, code) in moved:
                 extra[i] = moved[(g.wet, code)]
     lam = lam + extra
-    state = np.broadcast_to(g.stock[None, :, :], (sims, G, AGES + 1)).astype(np.float32)
+    state = np.ascontiguousarray(
+        np.broadcast_to(g.stock[None, :, :], (sims, G, AGES + 1)), dtype=np.float32
+    )
+    nxt = np.empty_like(state)
+    kept = np.empty_like(state)
+    var = np.empty_like(state)
     starts = np.zeros((sims, G, H), np.float32)
     active = np.zeros((sims, G, H), np.float32)
     disp = g.dispersion
+    # Per-age factors, before and after the knobs act: survival q = 1-h and h·q (variance).
+    factors = {}
+    for key, hz_ in (("voor", base_h), ("na", knob_h)):
+        q = (1 - hz_).astype(np.float32)[:, None, :]
+        factors[key] = (q, (hz_ * (1 - hz_)).astype(np.float32)[:, None, :])
     for k in range(H):
         mu = lam[None, :, k] * u_rate * np.exp(season[:, ahead[k] % 12])[:, None]
         if disp > 1.0:  # negative binomial: a gamma-mixed Poisson with variance disp x mean
@@ -255,17 +263,21 @@ def _simulate_group(model, g: Group, sc: Scenario, ahead, start, sims, rng, move
         state[:, :, 0] += new
         starts[:, :, k] = new
         active[:, :, k] = state.sum(axis=2)
-        h = (knob_h if ahead[k] >= start else base_h).astype(np.float32)[:, None, :]
-        mean = state * h
-        w = np.maximum(mean * (1 - h), 0)
-        total = w.sum(axis=2, keepdims=True)
+        q, hq = factors["na" if ahead[k] >= start else "voor"]
+        # Survivors: n·q less the exits' noise, one Gaussian per cell with variance Σ n·h·q,
+        # spread over the ages in proportion to their share of that variance.
+        np.multiply(state, q, out=kept)
+        np.maximum(state, 0, out=var)  # a negative count (Gaussian noise) adds no variance
+        var *= hq
+        total = var.sum(axis=2, keepdims=True)
         z = rng.standard_normal((sims, G, 1)).astype(np.float32)
-        exits = mean + w * z / np.sqrt(np.maximum(total, 1e-12))
-        left = state - exits
-        state = np.empty_like(state)
-        state[:, :, 0] = 0
-        state[:, :, 1:] = left[:, :, :-1]
-        state[:, :, AGES] += left[:, :, AGES]
+        c = z / np.sqrt(np.maximum(total, 1e-12))
+        var *= c
+        kept -= var
+        nxt[:, :, 0] = 0
+        nxt[:, :, 1:] = kept[:, :, :-1]
+        nxt[:, :, AGES] += kept[:, :, AGES]
+        state, nxt = nxt, state
     return starts, np.maximum(active, 0), cost
 
 
