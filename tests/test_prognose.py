@@ -134,6 +134,27 @@ def test_intervals_are_ordered_and_cells_cover_the_horizon(fitted: model.Model) 
         assert r["uitgaven_p10"] <= r["uitgaven"] * 1.5
 
 
+def test_current_year_adds_what_was_declared(small_store: Path) -> None:
+    from regiekamer.analyses.prognose import summary
+
+    con = connect(small_store, read_only=True)
+    try:
+        b = ibis.duckdb.from_connection(con)
+        h = history.read(b, 2025 * 12 + 5)  # known up to June 2025
+        declared = con.execute(
+            "SELECT sum(bedrag_cent) / 100 FROM prestatie WHERE begindatum BETWEEN "
+            "'2025-01-01' AND '2025-06-30'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    f = _run(model.fit(h), months=6, sims=50)
+    rows = [r for r in summary.years(f, "basis") if r["wet"] == "totaal"]
+    rest = rows[0]["uitgaven"]
+    summary.add_realised(rows, h, 2025, None)
+    assert rows[0]["gerealiseerd"] == pytest.approx(float(declared))
+    assert rows[0]["uitgaven"] == pytest.approx(rest + float(declared))
+
+
 # --- accuracy: the backtest on stable rates, and a structural break ---------------------------
 
 

@@ -506,6 +506,7 @@ class Regiekamer:
             rows = summary.years(f, sc.naam, only)
             if year is not None:
                 rows = [r for r in rows if r["jaar"] == str(year)]
+                summary.add_realised(rows, h, year, only)  # the current year: a year-end view
             if sc.naam == "basis" and not base_rows:
                 base_rows = rows
             else:

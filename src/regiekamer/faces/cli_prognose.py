@@ -107,6 +107,12 @@ def prognose(
             *_band(r, "uitgaven", euro),
         )  # fmt: skip
     console.print(t)
+    known = [r for r in result.jaren if r["wet"] == "totaal" and "gerealiseerd" in r]
+    if known:
+        console.print(
+            f"Jaareinde: inclusief {euro(known[0]['gerealiseerd'])} al gedeclareerd tot en met "
+            f"{result.peilmaand}; de band gaat over de rest van het jaar."
+        )
     if result.verschillen:
         d = Table(
             "jaar", "wet", "scenario", "cliënten", "uitgaven", "%", title="Verschil met basis"

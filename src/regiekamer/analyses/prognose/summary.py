@@ -62,6 +62,24 @@ def years(f: Forecast, naam: str, gemeenten: set[str] | None = None) -> list[dic
     return out
 
 
+def add_realised(rows: list[dict], h: History, year: int, gemeenten: set[str] | None) -> None:
+    """For a year that began before the forecast: add what was declared up to the origin, so
+    the row is a year-end forecast (the band shifts by that known amount)."""
+    first = max(year * 12, h.first_spend) - h.first_spend
+    last = min(year * 12 + 11, h.origin) - h.first_spend
+    if last < first:
+        return
+    keep = np.ones(h.cells, bool) if gemeenten is None else np.isin(h.gemeente, sorted(gemeenten))
+    for r in rows:
+        if r["jaar"] != str(year):
+            continue
+        sel = keep if r["wet"] == TOTAAL else keep & (h.wet == r["wet"])
+        known = float(h.spend[sel, first : last + 1].sum()) / 100
+        r["gerealiseerd"] = known
+        for k in ("uitgaven", "uitgaven_p2_5", "uitgaven_p10", "uitgaven_p90", "uitgaven_p97_5"):
+            r[k] += known
+
+
 def differences(base: list[dict], other: list[dict]) -> list[dict]:
     """Scenario minus baseline per wet and year: clients and euros (means)."""
     ref = {(r["jaar"], r["wet"]): r for r in base}
