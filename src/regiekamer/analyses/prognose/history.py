@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import ibis
 import numpy as np
+import pyarrow as pa
 
 from regiekamer.analyses import trajectories as T
 from regiekamer.errors import RegiekamerError
@@ -85,49 +86,33 @@ def read(con: ibis.BaseBackend, origin: int) -> History:
         begin=(zp.begin.year() * 12 + zp.begin.month() - 1).cast("int64"),
         end=ibis.ifelse(ended, zp.eind.year() * 12 + zp.eind.month() - 1, OPEN).cast("int64"),
         verwijzer=zp.verwijzer.fill_null(T.OWN_ACCESS_TEAM),
-    ).to_pyarrow()
+    )
+    # Cells: every (wet, gemeente, productcategorie) with a zorgperiode, numbered in the query
+    # (no string handling per zorgperiode in Python).
+    keys = ("wet", "gemeente", "productcategorie")
+    cells = z.select(*keys).distinct().order_by(*keys).to_pyarrow()
+    cell_t = ibis.memtable(cells.append_column("cel", pa.array(range(cells.num_rows), pa.int64())))
+    verw = z.select("verwijzer").distinct().order_by("verwijzer").to_pyarrow()
+    verw_t = ibis.memtable(verw.append_column("v", pa.array(range(verw.num_rows), pa.int64())))
+    zc = z.join(cell_t, [z[k] == cell_t[k] for k in keys]).join(verw_t, "verwijzer")
+    zc = zc.select("cel", "begin", "end", "v").to_pyarrow()
     p = con.table("prestatie")
     p = p.filter(p.begindatum <= cut)
     month = (p.begindatum.year() * 12 + p.begindatum.month() - 1).cast("int64")
-    s = (
-        p.mutate(maand=month, cent=T.signed_cents(p))
-        .group_by("wet", "gemeente", "productcategorie", "maand")
-        .aggregate(cent=lambda t: t.cent.sum())
-        .to_pyarrow()
-    )
+    p = p.mutate(maand=month, cent=T.signed_cents(p))
+    # Spend outside any zorgperiode's cell is not forecast: the inner join leaves it out.
+    p = p.join(cell_t, [p[k] == cell_t[k] for k in keys])
+    s = p.group_by("cel", "maand").aggregate(cent=p.cent.sum()).to_pyarrow()
     pop = con.table("populatie").to_pyarrow()
-    if z.num_rows == 0 or s.num_rows == 0:
+    if zc.num_rows == 0 or s.num_rows == 0:
         raise RegiekamerError(
             "Te weinig historie voor een prognose: er zijn zorgperioden (start- en "
             "stopberichten) én declaraties nodig tot de peildatum."
         )
-    # Cells: every (wet, gemeente, productcategorie) with a zorgperiode.
-    keys = np.char.add(
-        np.char.add(np.asarray(z["wet"].to_numpy(zero_copy_only=False), str), "|"),
-        np.char.add(
-            np.char.add(np.asarray(z["gemeente"].to_numpy(zero_copy_only=False), str), "|"),
-            np.asarray(z["productcategorie"].to_numpy(zero_copy_only=False), str),
-        ),
-    )
-    uniq, zp_cell = np.unique(keys, return_inverse=True)
-    parts = np.array([u.split("|") for u in uniq.tolist()], dtype=object).reshape(-1, 3)
-    verw = np.asarray(z["verwijzer"].to_numpy(zero_copy_only=False), str)
-    verwijzers, zp_verw = np.unique(verw, return_inverse=True)
-    first = int(min(s["maand"].to_numpy()))
-    spend = np.zeros((len(uniq), origin - first + 1))
-    s_keys = np.char.add(
-        np.char.add(np.asarray(s["wet"].to_numpy(zero_copy_only=False), str), "|"),
-        np.char.add(
-            np.char.add(np.asarray(s["gemeente"].to_numpy(zero_copy_only=False), str), "|"),
-            np.asarray(s["productcategorie"].to_numpy(zero_copy_only=False), str),
-        ),
-    )
-    pos = np.searchsorted(uniq, s_keys)
-    pos = np.minimum(pos, len(uniq) - 1)
-    known = uniq[pos] == s_keys  # spend outside any zorgperiode's cell is not forecast
-    np.add.at(
-        spend, (pos[known], s["maand"].to_numpy()[known] - first), s["cent"].to_numpy()[known]
-    )
+    maand = s["maand"].to_numpy()
+    first = int(maand.min())
+    spend = np.zeros((cells.num_rows, origin - first + 1))
+    np.add.at(spend, (s["cel"].to_numpy(), maand - first), s["cent"].to_numpy().astype(float))
     populatie: dict[str, dict[int, tuple[int, int]]] = {}
     for g, j, y, t in zip(
         pop["gemeentecode"].to_pylist(),
@@ -140,14 +125,14 @@ def read(con: ibis.BaseBackend, origin: int) -> History:
     return History(
         origin=origin,
         first_spend=first,
-        wet=parts[:, 0].astype(str),
-        gemeente=parts[:, 1].astype(str),
-        categorie=parts[:, 2].astype(str),
-        zp_cell=zp_cell,
-        zp_begin=z["begin"].to_numpy(),
-        zp_end=z["end"].to_numpy(),
-        zp_verwijzer=zp_verw,
-        verwijzers=verwijzers.tolist(),
+        wet=np.asarray(cells["wet"].to_pylist(), dtype=str),
+        gemeente=np.asarray(cells["gemeente"].to_pylist(), dtype=str),
+        categorie=np.asarray(cells["productcategorie"].to_pylist(), dtype=str),
+        zp_cell=zc["cel"].to_numpy(),
+        zp_begin=zc["begin"].to_numpy(),
+        zp_end=zc["end"].to_numpy(),
+        zp_verwijzer=zc["v"].to_numpy(),
+        verwijzers=verw["verwijzer"].to_pylist(),
         spend=spend,
         populatie=populatie,
     )

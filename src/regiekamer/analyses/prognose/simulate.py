@@ -18,7 +18,7 @@ Knobs (scenario.py) act on λ (inflow, population, mix), the hazards (duration) 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -181,7 +181,8 @@ def _moved_inflow(model, groups, sc: Scenario, ahead, start) -> dict[tuple[str, 
     for g in groups:
         if not sc.applies(g.wet) or g.categorie not in RESIDENTIAL.get(g.wet, ()):
             continue
-        base = _expected_inflow(model, g, Scenario(), ahead, start)
+        # The residential inflow under the other knobs, before the shift takes its share.
+        base = _expected_inflow(model, g, replace(sc, verblijf_naar_ambulant_pct=0), ahead, start)
         for i, code in enumerate(g.gemeente.tolist()):
             key = (g.wet, code)
             moved[key] = moved.get(key, 0) + base[i] * after * shift / 100
