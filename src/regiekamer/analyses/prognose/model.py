@@ -33,7 +33,7 @@ from threadpoolctl import threadpool_limits
 
 from regiekamer.analyses.prognose.history import OPEN, History
 
-AGES = 60  # monthly age bins; bin AGES holds everyone older
+AGES = 36  # monthly age bins; bin AGES holds everyone older (at the tail's hazard)
 TRAIN_MONTHS = 24  # inflow and price trend learn from this many months up to the origin
 COST_MONTHS = 12  # the cost level from the last this many months
 SURVIVAL_MONTHS = 72  # durations of zorgperioden begun in the last this many months

@@ -246,8 +246,7 @@ def _simulate_group(model, g: Group, sc: Scenario, ahead, start, sims, rng, move
         np.broadcast_to(g.stock[None, :, :], (sims, G, AGES + 1)), dtype=np.float32
     )
     nxt = np.empty_like(state)
-    kept = np.empty_like(state)
-    var = np.empty_like(state)
+    plus = np.empty_like(state)
     starts = np.zeros((sims, G, H), np.float32)
     active = np.zeros((sims, G, H), np.float32)
     disp = g.dispersion
@@ -255,7 +254,7 @@ def _simulate_group(model, g: Group, sc: Scenario, ahead, start, sims, rng, move
     factors = {}
     for key, hz_ in (("voor", base_h), ("na", knob_h)):
         q = (1 - hz_).astype(np.float32)[:, None, :]
-        factors[key] = (q, (hz_ * (1 - hz_)).astype(np.float32)[:, None, :])
+        factors[key] = (q, (hz_ * (1 - hz_)).astype(np.float32))
     for k in range(H):
         mu = lam[None, :, k] * u_rate * np.exp(season[:, ahead[k] % 12])[:, None]
         if disp > 1.0:  # negative binomial: a gamma-mixed Poisson with variance disp x mean
@@ -265,19 +264,21 @@ def _simulate_group(model, g: Group, sc: Scenario, ahead, start, sims, rng, move
         starts[:, :, k] = new
         active[:, :, k] = state.sum(axis=2)
         q, hq = factors["na" if ahead[k] >= start else "voor"]
-        # Survivors: n·q less the exits' noise, one Gaussian per cell with variance Σ n·h·q,
-        # spread over the ages in proportion to their share of that variance.
-        np.multiply(state, q, out=kept)
-        np.maximum(state, 0, out=var)  # a negative count (Gaussian noise) adds no variance
-        var *= hq
-        total = var.sum(axis=2, keepdims=True)
-        z = rng.standard_normal((sims, G, 1)).astype(np.float32)
+        # Survivors: n·q − c·n⁺·h·q, where c spreads one Gaussian per cell with the exact
+        # binomial variance Σ n⁺·h·q over the ages in proportion to their share of it (n⁺: a
+        # count the noise made negative adds no variance and gets no noise).
+        np.maximum(state, 0, out=plus)
+        total = np.einsum("sga,sa->sg", plus, hq)
+        z = rng.standard_normal((sims, G)).astype(np.float32)
         c = z / np.sqrt(np.maximum(total, 1e-12))
-        var *= c
-        kept -= var
+        plus *= c[:, :, None]
+        plus *= hq[:, None, :]
+        np.multiply(state, q, out=state)
+        state -= plus
+        # Everyone one month older.
+        nxt[:, :, 1:] = state[:, :, :-1]
+        nxt[:, :, AGES] += state[:, :, AGES]
         nxt[:, :, 0] = 0
-        nxt[:, :, 1:] = kept[:, :, :-1]
-        nxt[:, :, AGES] += kept[:, :, AGES]
         state, nxt = nxt, state
     return starts, np.maximum(active, 0), cost
 
