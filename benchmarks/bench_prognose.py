@@ -5,7 +5,8 @@ Targets, on this 2-core machine:
 - the forecast with 80 %/95 % intervals for all 342 municipalities x wet x productcategorie,
   36 months ahead (read the history, fit, simulate, quantiles per cell and month) in <= 5 min;
 - one scenario re-run for one region (the jeugdregio with the most municipalities) in <= 2 s
-  (a slider: the fitted model is kept, only the simulation runs again).
+  (a slider: the fitted model is kept, only the simulation runs again), with 200 simulations
+  behind the band (``--rerun-sims``; the figure at ``--sims`` is printed too).
 
 Baselines measured in the same run:
 
@@ -86,6 +87,9 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=NATIONAL)
     ap.add_argument("--sims", type=int, default=500)
     ap.add_argument("--months", type=int, default=36)
+    ap.add_argument(
+        "--rerun-sims", type=int, default=200, help="simulations behind a slider's band"
+    )
     args = ap.parse_args()
     store = prepare(args.clients)
     con = duckdb.connect(str(store), read_only=True)
@@ -111,14 +115,17 @@ def main() -> None:
     ).fetchall()
     region, codes = regions[0][0], set(regions[0][1])
     sc = parse(SCENARIO)
-    rerun = []
-    for _ in range(3):
-        t = time.perf_counter()
-        simulate.run(fitted, sc, months=args.months, sims=args.sims, gemeenten=codes)
-        rerun.append(time.perf_counter() - t)
+    rerun: dict[int, float] = {}
+    for n in dict.fromkeys((args.rerun_sims, args.sims)):
+        best = float("inf")
+        for _ in range(3):
+            t = time.perf_counter()
+            simulate.run(fitted, sc, months=args.months, sims=n, gemeenten=codes)
+            best = min(best, time.perf_counter() - t)
+        rerun[n] = best
     t = time.perf_counter()
     fresh = model.fit(history.read(backend, origin))
-    simulate.run(fresh, sc, months=args.months, sims=args.sims, gemeenten=codes)
+    simulate.run(fresh, sc, months=args.months, sims=args.rerun_sims, gemeenten=codes)
     scratch = time.perf_counter() - t
     con.close()
 
@@ -132,14 +139,15 @@ def main() -> None:
           f"{'gehaald' if total <= 300 else 'NIET gehaald'})")  # fmt: skip
     print(f"  basislijn: dezelfde aggregaten in kale DuckDB-SQL {sql_s:.2f} s "
           f"-> prognose = {total / sql_s:.1f}x de SQL-vloer")  # fmt: skip
-    best = min(rerun)
     print(
         f"\nScenario opnieuw voor regio {region} ({len(codes)} gemeenten), {args.months} maanden:"
     )
-    print(f"  met bewaard model    {best:7.2f} s  (beste van 3; doel <= 2 s: "
-          f"{'gehaald' if best <= 2 else 'NIET gehaald'})")  # fmt: skip
-    print(f"  basislijn: vanaf de store (lezen + schatten + simuleren) {scratch:.1f} s "
-          f"-> {scratch / best:.0f}x sneller")  # fmt: skip
+    for n, secs in rerun.items():
+        print(f"  met bewaard model, {n} simulaties: {secs:6.2f} s  (beste van 3; doel <= 2 s: "
+              f"{'gehaald' if secs <= 2 else 'NIET gehaald'})")  # fmt: skip
+    first = rerun[args.rerun_sims]
+    print(f"  basislijn: vanaf de store (lezen + schatten + simuleren, {args.rerun_sims} "
+          f"simulaties) {scratch:.1f} s -> {scratch / first:.0f}x sneller")  # fmt: skip
 
 
 if __name__ == "__main__":

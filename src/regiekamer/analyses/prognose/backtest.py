@@ -88,11 +88,13 @@ def run(
     out = Backtest()
     for k in range(origins):
         origin = last - months * (k + 1)
-        window = Span(
-            f"{history.month_label(origin + 1)}..{history.month_label(origin + months)}",
-            origin + 1,
-            origin + months,
+        calendar_year = (origin + 1) % 12 == 0 and months == 12
+        label = (
+            str((origin + 1) // 12)
+            if calendar_year
+            else f"{history.month_label(origin + 1)}..{history.month_label(origin + months)}"
         )
+        window = Span(label, origin + 1, origin + months)
         fitted = model.fit(history.read(con, origin))
         f = simulate.run(fitted, months=months, sims=sims, seed=seed, spans=[window])
         real = realised(con, window.first, window.last)
