@@ -5,6 +5,7 @@ whether the 80 % and 95 % intervals held the outcome."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import ibis
@@ -81,7 +82,7 @@ def run(
     months: int = 12,
     sims: int = 500,
     seed: int = 1,
-    on_step=None,
+    on_step: Callable[[str], None] | None = None,
 ) -> Backtest:
     """Backtests from ``origins`` origins, 12, 24, ... months before the last complete month."""
     last = history.default_origin(con)
