@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -37,6 +38,11 @@ from regiekamer.settings import Settings
 from regiekamer.standards.messages import DATA
 from regiekamer.store import kpi_cache, schema
 from regiekamer.store.connection import connect, share_one_instance
+
+if TYPE_CHECKING:  # imported where used: statsmodels is slow to import for every command
+    from regiekamer.analyses.prognose import backtest, model, summary
+    from regiekamer.analyses.prognose.history import History
+    from regiekamer.analyses.prognose.scenario import Scenario
 
 FINDING_KEYS = FINDING_FIELDS
 _LOG_LOCK = threading.Lock()  # the access log takes one writer at a time in this process
@@ -563,3 +569,147 @@ def _window(
     if end < start:
         raise RegiekamerError("De einddatum ligt voor de begindatum.")
     return start, end, f"{start.isoformat()}..{end.isoformat()}"
+
+    # --- prognose: forecasts, scenarios and the backtest (analyses/prognose) -------------------
+    def _prognose_fit(self, origin: int | None = None) -> tuple[History, model.Model]:
+        """History and fitted model at ``origin`` (default: the last complete invoice month),
+        kept per process while the tables they read are unchanged: a scenario re-run (a
+        slider) then only simulates."""
+        from regiekamer.analyses.prognose import history
+        from regiekamer.analyses.prognose import model as prognose_model
+
+        con = self._connect()
+        try:
+            versions = kpi_cache.table_versions(con)
+        finally:
+            con.close()
+        tables = ("levering", "toewijzing", "verzoek", "prestatie", "populatie")
+        with open_backend(self.settings, "duckdb", tables) as backend:
+            origin = history.default_origin(backend) if origin is None else origin
+            key = (str(self.store), origin, tuple(versions.get(t) for t in tables))
+            cache = self.__dict__.setdefault("_prognose_cache", {})
+            if key not in cache:
+                cache.clear()
+                h = history.read(backend, origin)
+                cache[key] = (h, prognose_model.fit(h))
+        return cache[key]
+
+    def prognose(
+        self,
+        *,
+        year: int | None = None,
+        months: int = 36,
+        scenarios: Sequence[object] = (),
+        gemeenten: Sequence[str] = (),
+        sims: int = 500,
+        seed: int = 1,
+        detail: bool = False,
+    ) -> summary.Result:
+        """Forecast clients and spend per wet and year under the baseline and each scenario
+        (a Scenario, or the name of a saved one); see docs/prognose.md."""
+        from regiekamer.analyses.prognose import simulate
+        from regiekamer.analyses.prognose import summary as prognose_summary
+        from regiekamer.analyses.prognose.history import month_label
+        from regiekamer.analyses.prognose.scenario import Scenario as Basis
+
+        h, fitted = self._prognose_fit()
+        if year is not None:
+            if year * 12 + 11 <= fitted.origin:
+                raise RegiekamerError(
+                    f"{year} ligt niet na de peilmaand {month_label(fitted.origin)}: daarvoor "
+                    "zijn de uitgaven bekend (regiekamer kpi)."
+                )
+            months = max(1, year * 12 + 11 - fitted.origin)
+        if not 1 <= months <= 120:
+            raise RegiekamerError("Kies 1 tot 120 maanden vooruit.")
+        chosen = [s if isinstance(s, Basis) else self.scenario(str(s)) for s in scenarios]
+        only = set(gemeenten) or None
+        result = prognose_summary.Result(
+            month_label(fitted.origin), ["basis", *(s.naam for s in chosen)]
+        )
+        result.historie = prognose_summary.history(h, only)
+        base_rows: list[dict] = []
+        for sc in [Basis(), *chosen]:
+            f = simulate.run(
+                fitted, sc, months=months, sims=sims, seed=seed, gemeenten=only, detail=detail
+            )
+            rows = prognose_summary.years(f, sc.naam, only)
+            if year is not None:
+                rows = [r for r in rows if r["jaar"] == str(year)]
+                prognose_summary.add_realised(rows, h, year, only)  # the current year: year-end
+            if sc.naam == "basis" and not base_rows:
+                base_rows = rows
+            else:
+                result.verschillen.extend(prognose_summary.differences(base_rows, rows))
+            result.jaren.extend(rows)
+            result.maanden.extend(prognose_summary.months(f, sc.naam))
+            if detail and f.cells:
+                result.cellen.extend(dict(r, scenario=sc.naam) for r in f.cells)
+        return result
+
+    def prognose_backtest(
+        self,
+        *,
+        origins: int = 1,
+        sims: int = 500,
+        seed: int = 1,
+        on_step: Callable[[str], None] | None = None,
+    ) -> backtest.Backtest:
+        """Train 12 (24, …) months before the end, forecast those months, compare."""
+        from regiekamer.analyses.prognose import backtest as bt
+
+        tables = ("levering", "toewijzing", "verzoek", "prestatie", "populatie")
+        with open_backend(self.settings, "duckdb", tables) as backend:
+            return bt.run(backend, origins=origins, sims=sims, seed=seed, on_step=on_step)
+
+    def save_scenario(self, text: str, default_name: str = "scenario") -> Scenario:
+        """Check a scenario's YAML and save it in the store under its name."""
+        from regiekamer.analyses.prognose.scenario import parse
+        from regiekamer.store import scenarios
+
+        sc = parse(text, default_name)
+        con = self._connect()
+        try:
+            scenarios.save(con, sc.naam, text)
+        finally:
+            con.close()
+        return sc
+
+    def scenario(self, naam: str) -> Scenario:
+        """A saved scenario by name."""
+        from regiekamer.analyses.prognose.scenario import ScenarioError, parse
+        from regiekamer.store import scenarios
+
+        con = self._connect()  # read-write: an older store gets the scenario table first
+        try:
+            text = scenarios.load(con, naam)
+        finally:
+            con.close()
+        if text is None:
+            raise ScenarioError(
+                f"Geen opgeslagen scenario {naam!r}; zie regiekamer prognose --list."
+            )
+        return parse(text, naam)
+
+    def list_scenarios(self) -> list[dict[str, object]]:
+        from regiekamer.analyses.prognose.scenario import parse
+        from regiekamer.store import scenarios
+
+        con = self._connect()
+        try:
+            rows = scenarios.listing(con)
+        finally:
+            con.close()
+        return [
+            {"naam": n, "omschrijving": parse(t, n).omschrijving, "opgeslagen_op": str(o)[:19]}
+            for n, t, o in rows
+        ]
+
+    def delete_scenario(self, naam: str) -> bool:
+        from regiekamer.store import scenarios
+
+        con = self._connect()
+        try:
+            return scenarios.delete(con, naam)
+        finally:
+            con.close()

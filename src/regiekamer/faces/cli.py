@@ -31,6 +31,7 @@ from regiekamer.facade import FINDING_KEYS
 from regiekamer.faces import (
     cli_integraal,
     cli_kpi,
+    cli_prognose,
     cli_report,
     cli_serve,
     cli_users,
@@ -349,6 +350,7 @@ def layouts(
 
 app.command("kpi")(cli_kpi.kpi)
 app.command("report")(cli_report.report)
+app.command("prognose")(cli_prognose.prognose)
 app.add_typer(cli_users.users_app, name="users")
 app.add_typer(cli_users.log_app, name="log")
 app.command("serve")(cli_serve.serve)

@@ -143,6 +143,12 @@ _V3 = [
         vorige_hash VARCHAR NOT NULL, hash VARCHAR NOT NULL)""",
 ]
 
+# Saved forecast scenarios (analyses/prognose/scenario.py): the YAML text as the user wrote it.
+_V5 = [
+    """CREATE TABLE prognose_scenario (
+        naam VARCHAR PRIMARY KEY, yaml VARCHAR NOT NULL, opgeslagen_op TIMESTAMP NOT NULL)""",
+]
+
 # Participatiewet, households and CBS benchmarks (DOMAIN.md §10; analyses/integraal/).
 # ``uitkering``: one bijstand benefit per client, municipality and start date (a later file with
 # the same key replaces it: an export with end dates added does not count the benefit twice).
@@ -165,7 +171,7 @@ _V6 = [
 ]
 
 # Version -> statements. A migration runs once, in one transaction, in order.
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 6: _V6}
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 5: _V5, 6: _V6}
 CURRENT_VERSION = max(MIGRATIONS)
 
 FACT_TABLES = (

@@ -1,0 +1,1 @@
+"""Forecasts and scenarios (DOMAIN.md §9): history -> model -> simulation, and a backtest."""
