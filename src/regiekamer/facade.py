@@ -16,10 +16,12 @@ from pathlib import Path
 
 import duckdb
 
+from regiekamer.analyses import rechtmatigheid, verantwoording
 from regiekamer.analyses.backends import open_backend
 from regiekamer.analyses.kpi import engine as kpi_engine
 from regiekamer.analyses.kpi.definitions import BY_ID
 from regiekamer.analyses.kpi.definitions import CATALOGUE as KPI_CATALOGUE
+from regiekamer.analyses.verantwoording import Verantwoording
 from regiekamer.errors import LoginError, RegiekamerError
 from regiekamer.ingest import pipeline
 from regiekamer.ingest.findings import CATALOGUE, FINDING_FIELDS
@@ -443,3 +445,13 @@ class Regiekamer:
                 access_log.record(con, user.naam, str(user.role), wat, resultaat)
             finally:
                 con.close()
+
+    # --- contracten en rechtmatigheid (analyses/rechtmatigheid.py, verantwoording.py) ---
+
+    def rechtmatigheid(self, year: int, *, engine: str = "duckdb") -> Verantwoording:
+        """Every invoice line of ``year`` tested against allocations, zorgperioden and contracts
+        (DOMAIN.md §5): totals that reconcile, per check/provider/municipality, the
+        financiele_onzekerheid and the failed lines (clients only as pseudonyms)."""
+        with open_backend(self.settings, engine, rechtmatigheid.SOURCES) as backend:
+            outcome = rechtmatigheid.evaluate(backend, year)
+        return verantwoording.build(outcome)

@@ -143,8 +143,22 @@ _V3 = [
         vorige_hash VARCHAR NOT NULL, hash VARCHAR NOT NULL)""",
 ]
 
+# Contracts as data (DOMAIN.md §6; analyses/contracten.py): the lump sum of a taakgericht
+# contract, its tariffs per productcode and year, and the KPI targets agreed beforehand with
+# their direction (">=": at least, "<=": at most).
+_V4 = [
+    "ALTER TABLE contract ADD COLUMN lumpsum_cent BIGINT",
+    """CREATE TABLE contract_tarief (
+        contract_id VARCHAR NOT NULL, productcode VARCHAR NOT NULL, jaar INTEGER NOT NULL,
+        tarief_cent BIGINT NOT NULL, bestand_id BIGINT,
+        PRIMARY KEY (contract_id, productcode, jaar))""",
+    """CREATE TABLE contract_doel (
+        contract_id VARCHAR NOT NULL, kpi VARCHAR NOT NULL, richting VARCHAR NOT NULL,
+        waarde DOUBLE NOT NULL, bestand_id BIGINT, PRIMARY KEY (contract_id, kpi))""",
+]
+
 # Version -> statements. A migration runs once, in one transaction, in order.
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3}
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4}
 CURRENT_VERSION = max(MIGRATIONS)
 
 FACT_TABLES = (
