@@ -118,7 +118,11 @@ def golden(tmp_path_factory: pytest.TempPathFactory) -> Verantwoording:
 def test_golden_case(i: int, golden: Verantwoording) -> None:
     case, who = CASES[i], parties(i)
     got = [
-        {"regel": int(b["declaratie_nummer"][1:]), "code": b["code"], "risico_cent": b["risico_cent"]}
+        {
+            "regel": int(b["declaratie_nummer"][1:]),
+            "code": b["code"],
+            "risico_cent": b["risico_cent"],
+        }
         for b in golden.bevindingen
         if b["aanbieder"] == who["aanbieder"]
     ]

@@ -290,7 +290,9 @@ def assess(
     lines = lines.mutate(jaar=lines.begindatum.year().cast("int32"))
     lines = with_allocation(lines, toewijzing)
     ct, pt = reference_tariffs(contract, contract_tarief, product)
-    lines = _mark(lines, ct, ("aanbieder", "gemeente", "wet", "productcode", "jaar"), _ct="c_tarief")
+    lines = _mark(
+        lines, ct, ("aanbieder", "gemeente", "wet", "productcode", "jaar"), _ct="c_tarief"
+    )
     lines = _mark(lines, pt, ("wet", "productcode", "jaar"), _pt="p_tarief")
     tested = lines.filter(~lines.gecrediteerd)
     matched = tested.filter(
@@ -309,14 +311,11 @@ def assess(
     unit_differs = l_.t_eenheid.notnull() & (l_.eenheid != l_.t_eenheid)
     code_differs = l_.t_code.notnull() & l_.productcode.notnull() & (l_.productcode != l_.t_code)
     no_alloc = (
-        l_.t_aanbieder.isnull()
-        | (l_.t_aanbieder != l_.aanbieder)
-        | (l_.t_client != l_.client_id)
+        l_.t_aanbieder.isnull() | (l_.t_aanbieder != l_.aanbieder) | (l_.t_client != l_.client_id)
     )
     amount_differs = (l_.eenheid != EURO_UNIT) & tarief.notnull() & (bedrag != expected)
     tariff_differs = ref_tarief.notnull() & tarief.notnull() & (tarief != ref_tarief)
-    over = l_.t_freq.notnull() & (l_.t_freq != TOTAAL) & (vol > l_._toegestaan)
-    over_total = (l_.t_freq == TOTAAL) & (vol > l_.t_volume)
+    over = l_._toegestaan.notnull() & (vol > l_._toegestaan)
     # (condition, code, amount at risk), in the documented order.
     rules = [
         (l_._rang > 0, "8021", bedrag),
@@ -339,7 +338,6 @@ def assess(
         (amount_differs, "9346", ibis.greatest(bedrag - expected, 0)),
         (tariff_differs, "0611", ibis.greatest((tarief - ref_tarief) * vol, 0)),
         (over, "9321", _part(bedrag, vol - l_._toegestaan, vol)),
-        (over_total, "9322", _part(bedrag, vol - l_.t_volume, vol)),
     ]
     crediteerd = l_.gecrediteerd
     code = ibis.cases(*((~crediteerd & c, ibis.literal(k)) for c, k, _ in rules), else_=None)

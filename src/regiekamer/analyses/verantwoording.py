@@ -124,4 +124,12 @@ def findings(outcome: Outcome) -> list[dict]:
     return out
 
 
-JSON_KEYS = ("code", "melding", "gemeente", "aanbieder", "toewijzing_nummer", "referentie", "bedrag")
+JSON_KEYS = (
+    "code",
+    "melding",
+    "gemeente",
+    "aanbieder",
+    "toewijzing_nummer",
+    "referentie",
+    "bedrag",
+)
