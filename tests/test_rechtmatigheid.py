@@ -162,6 +162,7 @@ def region(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Regiekamer]:
     return base / "regio", rk
 
 
+@pytest.mark.slow
 def test_reconciles_to_the_invoiced_total(region) -> None:
     _, rk = region
     con = duckdb.connect(str(rk.store), read_only=True)
@@ -187,6 +188,7 @@ def test_reconciles_to_the_invoiced_total(region) -> None:
     con.close()
 
 
+@pytest.mark.slow
 def test_planted_faults_all_found_and_nothing_else(region) -> None:
     out, rk = region
     planted = json.loads((out / "fouten.json").read_text(encoding="utf-8"))
@@ -222,6 +224,7 @@ def test_year_without_invoices_is_empty(kamer: Regiekamer) -> None:
     assert v.totaal["gedeclareerd_cent"] == 0 and v.bevindingen == []
 
 
+@pytest.mark.slow
 def test_store_copy_untouched_by_checks(region, tmp_path: Path) -> None:
     """The checks only read: the store file is byte-identical afterwards."""
     _, rk = region
@@ -230,3 +233,44 @@ def test_store_copy_untouched_by_checks(region, tmp_path: Path) -> None:
     before = copy.read_bytes()
     Regiekamer(Settings(store=copy, key="test-key", workers=1)).rechtmatigheid(2025)
     assert copy.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_cli_writes_workbook_and_json(region, tmp_path: Path) -> None:
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from regiekamer.faces.cli import app
+
+    _, rk = region
+    out = tmp_path / "rechtmatigheid.xlsx"
+    store = ["--store", str(rk.store)]
+    runner = CliRunner()
+    res = runner.invoke(app, ["rechtmatigheid", *store, "--year", "2025", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    v = rk.rechtmatigheid(2025)
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Samenvatting", "Financiële onzekerheid", "Regels"]
+    summary = {r[0]: r[2] for r in wb["Samenvatting"].iter_rows(values_only=True) if r[0]}
+    assert summary["Financiële onzekerheid (Σ bedragen op het spel)"] == pytest.approx(
+        v.totaal["onzeker_cent"] / 100
+    )
+    lines = list(wb["Regels"].iter_rows(values_only=True))
+    assert len(lines) - 1 == len(v.bevindingen)
+    header = lines[0]
+    assert "client" in header and "bsn" not in header
+    bedrag = header.index("bedrag")
+    assert sum(r[bedrag] for r in lines[1:]) == pytest.approx(v.totaal["onzeker_cent"] / 100)
+    res = runner.invoke(app, ["rechtmatigheid", *store, "--year", "2025", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    items = json.loads(res.stdout)
+    assert items and all(
+        list(i)
+        == ["code", "melding", "gemeente", "aanbieder", "toewijzing_nummer", "referentie", "bedrag"]
+        for i in items
+    )
+    assert sum(round(i["bedrag"] * 100) for i in items) == v.totaal["onzeker_cent"]
+    con = duckdb.connect(str(rk.store), read_only=True)
+    logged = con.execute("SELECT wat FROM toegangslog WHERE wat LIKE 'rechtmatigheid%'").fetchall()
+    con.close()
+    assert len(logged) == 2

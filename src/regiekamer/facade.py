@@ -448,10 +448,33 @@ class Regiekamer:
 
     # --- contracten en rechtmatigheid (analyses/rechtmatigheid.py, verantwoording.py) ---
 
-    def rechtmatigheid(self, year: int, *, engine: str = "duckdb") -> Verantwoording:
+    def rechtmatigheid(
+        self, year: int, *, engine: str = "duckdb", door: str | None = None
+    ) -> Verantwoording:
         """Every invoice line of ``year`` tested against allocations, zorgperioden and contracts
         (DOMAIN.md §5): totals that reconcile, per check/provider/municipality, the
-        financiele_onzekerheid and the failed lines (clients only as pseudonyms)."""
+        financiele_onzekerheid and the failed lines (clients only as pseudonyms). The failed
+        lines are client-level data: with ``door`` (who asks) the access is logged."""
         with open_backend(self.settings, engine, rechtmatigheid.SOURCES) as backend:
             outcome = rechtmatigheid.evaluate(backend, year)
-        return verantwoording.build(outcome)
+        result = verantwoording.build(outcome)
+        con = self._connect(read_only=door is None)
+        try:
+            result.namen = dict(
+                con.execute(
+                    "SELECT gemeentecode, gemeentenaam FROM gemeente "
+                    "UNION ALL SELECT agb_code, naam FROM aanbieder"
+                ).fetchall()
+            )
+            if door is not None:
+                with _LOG_LOCK:
+                    access_log.record(
+                        con,
+                        door,
+                        None,
+                        f"rechtmatigheid jaar={year}",
+                        f"{len(result.bevindingen)} afgekeurde regels",
+                    )
+        finally:
+            con.close()
+        return result

@@ -397,8 +397,8 @@ def summary(assessed: ir.Table) -> ir.Table:
     )
     return t.group_by(["wet", "gemeente", "aanbieder", "jaar", "_soort"]).aggregate(
         regels=t.count(),
-        bedrag_cent=t.bedrag_cent.sum(),
-        risico_cent=t.risico_cent.sum(),
+        bedrag_cent=t.bedrag_cent.sum().cast("int64"),
+        risico_cent=t.risico_cent.sum().cast("int64"),
     )
 
 
@@ -409,7 +409,7 @@ def credits(prestatie: ir.Table, year: int | None = None) -> ir.Table:
     if year is not None:
         c = c.filter(c.jaar == year)
     return c.group_by(["wet", "gemeente", "aanbieder", "jaar"]).aggregate(
-        regels=c.count(), bedrag_cent=c.bedrag_cent.sum()
+        regels=c.count(), bedrag_cent=c.bedrag_cent.sum().cast("int64")
     )
 
 
@@ -440,6 +440,8 @@ def evaluate(con: ibis.BaseBackend, year: int) -> Outcome:
     t = {name: con.table(name) for name in SOURCES}
     schemas = tuple((n, tuple(t[n].schema().items())) for n in SOURCES)
     assessed = con.sql(_assess_sql(con.name, year, schemas), dialect=con.name)
+    # DuckDB types some amounts as DECIMAL(38) (LEAST over products); cents are whole numbers.
+    assessed = assessed.mutate(risico_cent=assessed.risico_cent.cast("int64"))
     # Computed once, read twice (the failed lines, and the totals).
     assessed = assessed.cache() if con.name == "duckdb" else assessed
     failed = assessed.filter(assessed.code.notnull())

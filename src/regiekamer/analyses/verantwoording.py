@@ -11,7 +11,7 @@ each credit reverses its debit exactly). Money stays in cents here; faces show e
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from regiekamer.analyses.rechtmatigheid import BY_CODE, CHECKS, ORDER, Outcome, melding
 
@@ -28,6 +28,7 @@ class Verantwoording:
     per_gemeente: list[dict]
     onzekerheid: list[dict]  # financiele_onzekerheid per gemeente, aanbieder and jaar
     bevindingen: list[dict]  # one per failed line
+    namen: dict[str, str] = field(default_factory=dict)  # gemeente and AGB codes -> names
 
 
 def _amounts() -> dict[str, int]:
