@@ -116,6 +116,10 @@ def case(code: str, samples: Path, tmp: Path) -> list[Path]:
             lambda r: (_set(r, "Identificatie", "2"), _set(r, "Dagtekening", "2026-05-01")),
         )
         return [newer]  # the older sample follows in a second ingest (see the test)
+    if code.startswith("RK-CONTRACT-"):
+        from test_contracten import contract_case
+
+        return contract_case(code, tmp)
     raise AssertionError(f"geen testgeval voor {code}")
 
 
