@@ -150,3 +150,153 @@ def test_csv_targets_and_tariffs(kamer: Regiekamer, tmp_path: Path) -> None:
     assert report.totals["afgewezen"] == 1
     assert _rows(kamer, "SELECT kpi, waarde FROM contract_doel") == [("uitval_pct", 12.5)]
     assert _rows(kamer, "SELECT tarief_cent FROM contract_tarief") == [(10200,)]
+
+
+# --- agreed against delivered -----------------------------------------------------------------
+
+import datetime as dt  # noqa: E402
+
+from regiekamer.analyses import contracten as C  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("richting", "doel", "waarde", "licht"),
+    [
+        (">=", 90, 92, "groen"),
+        (">=", 90, 90, "groen"),
+        (">=", 90, 81, "oranje"),  # 9 below: within 10 % of 90
+        (">=", 90, 80, "rood"),
+        ("<=", 10, 10.9, "oranje"),
+        ("<=", 10, 12, "rood"),
+        ("<=", 10, 3, "groen"),
+        (">=", 90, None, "onbekend"),
+    ],
+)
+def test_traffic_light(richting: str, doel: float, waarde: float | None, licht: str) -> None:
+    assert C.traffic_light(richting, doel, waarde) == licht
+
+
+def test_trend_follows_the_direction() -> None:
+    assert C.trend(">=", 90, [80, None, 85, 88]) == "verbetert"
+    assert C.trend("<=", 10, [8, 9, 12]) == "verslechtert"
+    assert C.trend(">=", 90, [90, 91]) == "stabiel"
+    assert C.trend(">=", 90, [None, 90]) == "onbekend"
+
+
+def test_ceiling_date_at_the_run_rate() -> None:
+    # € 1.000 a day for January and February (59 days); ceiling € 100.000 -> day 100 = 10 April.
+    monthly = {1: 31_000.0, 2: 28_000.0}
+    b = C.ceiling(2025, monthly, 100_000.0, dt.date(2025, 2, 28))
+    assert b["besteed"] == 59_000 and b["per_dag"] == pytest.approx(1_000)
+    assert b["datum_plafond"] == dt.date(2025, 4, 10) and not b["bereikt"]
+    assert b["prognose_jaar"] == pytest.approx(365_000)
+    # Already past the ceiling: the day within February where the running total crossed it.
+    done = C.ceiling(2025, monthly, 45_000.0, dt.date(2025, 2, 28))
+    assert done["bereikt"] and done["datum_plafond"] == dt.date(2025, 2, 14)
+    # Slow spending: not reached this year.
+    assert C.ceiling(2025, {1: 100.0}, 1e9, dt.date(2025, 1, 31))["datum_plafond"] is None
+
+
+@pytest.fixture(scope="module")
+def region_contracts(tmp_path_factory: pytest.TempPathFactory):
+    from regiekamer.settings import Settings
+    from regiekamer.synth import generate_region
+
+    base = tmp_path_factory.mktemp("contract")
+    generate_region(base / "regio", clients=300, seed=4)
+    rk = Regiekamer(Settings(store=base / "s.duckdb", key="test-key", workers=1))
+    rk.init()
+    rk.ingest([base / "regio" / "referentie", base / "regio" / "berichten"])
+    return rk
+
+
+@pytest.mark.slow
+def test_contract_view_uses_the_kpi_engine(region_contracts, tmp_path: Path) -> None:
+    rk = region_contracts
+    partner = _rows(
+        rk,
+        "SELECT agb_code, sum(lumpsum_cent) FROM contract WHERE inkoopmodel = 'partner' "
+        "AND uitvoeringsvariant = 'taakgericht' GROUP BY 1",
+    )
+    assert partner, "de synthetische regio heeft een taakgericht partnercontract"
+    agb, lump = partner[0]
+    items = rk.contract(agb, 2025)
+    tg = next(c for c in items if c["taakgericht"])
+    assert tg["taakgericht"]["lumpsum"] == lump / 100
+    assert tg["besteding"] is None and tg["doelen"]
+    kpi = {
+        (r["kpi"], r["wet"]): r["waarde"]
+        for r in rk.kpi(year=2025, by=["wet", "aanbieder"]).rows
+        if r["aanbieder"] == agb
+    }
+    for c in items:
+        for d in c["doelen"]:
+            assert d["waarde"] == kpi.get((d["kpi"], c["wet"]))
+            assert d["licht"] == C.traffic_light(d["richting"], d["doel"], d["waarde"])
+        assert c["volumes"]["clienten"] == kpi.get(("clienten", c["wet"]))
+    # A capped contract: spend from the KPI engine's uitgaven, ceiling = sum over its gemeenten.
+    capped = _rows(
+        rk,
+        "SELECT agb_code, contract_id, wet, sum(plafond_cent) FROM contract WHERE plafond_cent "
+        "IS NOT NULL GROUP BY ALL ORDER BY 1 LIMIT 1",
+    )[0]
+    c = next(x for x in rk.contract(capped[0], 2025) if x["contract_id"] == capped[1])
+    spend = sum(
+        r["waarde"] or 0
+        for r in rk.kpi(year=2025, by=["wet", "gemeente", "aanbieder"], kpis=["uitgaven"]).rows
+        if r["aanbieder"] == capped[0] and r["wet"] == capped[2]
+    )
+    assert c["besteding"]["plafond"] == capped[3] / 100
+    assert c["besteding"]["besteed"] == pytest.approx(spend)
+
+
+@pytest.mark.slow
+def test_scorecard_pdf_and_xlsx(region_contracts, tmp_path: Path) -> None:
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from regiekamer.faces.cli import app
+
+    rk = region_contracts
+    agb = _rows(
+        rk,
+        "SELECT agb_code FROM contract_doel JOIN contract USING (contract_id) ORDER BY 1 LIMIT 1",
+    )[0][0]
+    runner = CliRunner()
+    for name in ("scorecard.pdf", "scorecard.xlsx"):
+        out = tmp_path / name
+        res = runner.invoke(
+            app,
+            [
+                "contract",
+                "--store",
+                str(rk.store),
+                "--aanbieder",
+                agb,
+                "--year",
+                "2025",
+                "--out",
+                str(out),
+            ],
+        )
+        assert res.exit_code == 0, res.output
+        assert out.stat().st_size > 1000
+    assert (tmp_path / "scorecard.pdf").read_bytes().startswith(b"%PDF")
+    ws = openpyxl.load_workbook(tmp_path / "scorecard.xlsx")["Scorecard"]
+    lights = [r[5] for r in ws.iter_rows(values_only=True) if r[5] in C.LIGHTS]
+    assert lights
+    res = runner.invoke(
+        app,
+        [
+            "contract",
+            "--store",
+            str(rk.store),
+            "--aanbieder",
+            agb,
+            "--year",
+            "2025",
+            "--format",
+            "json",
+        ],
+    )
+    assert res.exit_code == 0 and '"doelen"' in res.stdout

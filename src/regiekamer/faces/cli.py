@@ -28,7 +28,14 @@ from rich.table import Table
 from regiekamer import __version__
 from regiekamer.errors import RegiekamerError
 from regiekamer.facade import FINDING_KEYS
-from regiekamer.faces import cli_kpi, cli_rechtmatigheid, cli_report, cli_serve, cli_users
+from regiekamer.faces import (
+    cli_contract,
+    cli_kpi,
+    cli_rechtmatigheid,
+    cli_report,
+    cli_serve,
+    cli_users,
+)
 from regiekamer.faces.common import StoreOpt, console, err, kamer, steps_bar
 from regiekamer.faces.export import to_json, to_xlsx
 from regiekamer.ingest.layouts import LAYOUTS
@@ -347,6 +354,7 @@ app.add_typer(cli_users.log_app, name="log")
 app.command("serve")(cli_serve.serve)
 app.command("openapi")(cli_serve.openapi)
 app.command("rechtmatigheid")(cli_rechtmatigheid.rechtmatigheid)
+app.command("contract")(cli_contract.contract)
 
 
 def main() -> None:
