@@ -14,7 +14,7 @@ Targets (issue "Contracts and lawfulness"), on the national synthetic year (342 
 The data is the one bench_kpi.py makes and caches (benchmarks/.data/national*, ~5 min the first
 time). The store has no contract tariffs, so 0611 tests against the regional product tariffs.
 
-Usage: python benchmarks/bench_rechtmatigheid.py [--clients 2000000] [--repeat 3]
+Usage: python benchmarks/bench_rechtmatigheid.py [--clients 2000000] [--repeat 3] [--store S]
 Exit status 0 whether targets are met or not; 1 when regiekamer and the SQL disagree.
 """
 
@@ -115,8 +115,9 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=NATIONAL)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--store", type=Path, help="An existing store instead of the national year.")
     args = ap.parse_args()
-    _pq, store = prepare(args.clients)
+    store = args.store or prepare(args.clients)[1]
     con = duckdb.connect(str(store), read_only=True)
     lines = con.execute(
         f"SELECT count(*) FROM prestatie WHERE year(begindatum) = {YEAR}"
