@@ -3,11 +3,13 @@ contract view (agreed against delivered)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from regiekamer.analyses import contracten as C
 from regiekamer.facade import Regiekamer
 from regiekamer.standards.messages import gemeenten
 
@@ -153,11 +155,6 @@ def test_csv_targets_and_tariffs(kamer: Regiekamer, tmp_path: Path) -> None:
 
 
 # --- agreed against delivered -----------------------------------------------------------------
-
-import datetime as dt  # noqa: E402
-
-from regiekamer.analyses import contracten as C  # noqa: E402
-
 
 @pytest.mark.parametrize(
     ("richting", "doel", "waarde", "licht"),
