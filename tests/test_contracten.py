@@ -156,6 +156,7 @@ def test_csv_targets_and_tariffs(kamer: Regiekamer, tmp_path: Path) -> None:
 
 # --- agreed against delivered -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("richting", "doel", "waarde", "licht"),
     [
