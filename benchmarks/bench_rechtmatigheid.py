@@ -105,10 +105,11 @@ def full_run(store: Path) -> dict:
         "print(json.dumps({'seconden': s, 'totaal': v.totaal,\n"
         "                  'per_toets': {p['code']: p['regels'] for p in v.per_toets}}))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if run.returncode != 0:
+        tail = run.stderr.strip().splitlines()[-3:]
+        return {"fout": " / ".join(tail)}
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
@@ -125,6 +126,9 @@ def main() -> int:
     print(f"store {store} ({store.stat().st_size / 2**30:.2f} GiB), {lines:,} regels in {YEAR}")
 
     full = full_run(store)
+    if "fout" in full:
+        print(f"alle toetsen: NIET GEHAALD, de berekening faalde: {full['fout']}")
+        return 1
     t = full["totaal"]
     print(
         f"alle toetsen: {full['seconden']:.1f} s (doel <= 60 s) "
