@@ -119,6 +119,10 @@ def case(code: str, samples: Path, tmp: Path) -> list[Path]:
         return [newer]  # the older sample follows in a second ingest (see the test)
     if code in INTEGRAAL_CASES:  # Participatiewet and CBS: tests/test_integraal_ingest.py
         return [INTEGRAAL_CASES[code](tmp)]
+    if code.startswith("RK-CONTRACT-"):
+        from test_contracten import contract_case
+
+        return contract_case(code, tmp)
     raise AssertionError(f"geen testgeval voor {code}")
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from regiekamer.analyses import contracten, rechtmatigheid, verantwoording
 from regiekamer.analyses.backends import open_backend
 from regiekamer.analyses.incentive import config as incentive_config
 from regiekamer.analyses.incentive import run as incentive_run
@@ -26,6 +27,7 @@ from regiekamer.analyses.kpi.definitions import CATALOGUE as KPI_CATALOGUE
 from regiekamer.analyses.verevening import config as verevening_config
 from regiekamer.analyses.verevening import inputs as verevening_inputs
 from regiekamer.analyses.verevening import run as verevening_run
+from regiekamer.analyses.verantwoording import Verantwoording
 from regiekamer.errors import LoginError, RegiekamerError
 from regiekamer.ingest import pipeline
 from regiekamer.ingest.findings import CATALOGUE, FINDING_FIELDS
@@ -713,3 +715,97 @@ def _window(
             return scenarios.delete(con, naam)
         finally:
             con.close()
+
+    # --- contracten en rechtmatigheid (analyses/rechtmatigheid.py, verantwoording.py) ---
+
+    def rechtmatigheid(
+        self, year: int, *, engine: str = "duckdb", door: str | None = None
+    ) -> Verantwoording:
+        """Every invoice line of ``year`` tested against allocations, zorgperioden and contracts
+        (DOMAIN.md §5): totals that reconcile, per check/provider/municipality, the
+        financiele_onzekerheid and the failed lines (clients only as pseudonyms). The failed
+        lines are client-level data: with ``door`` (who asks) the access is logged."""
+        with open_backend(self.settings, engine, rechtmatigheid.SOURCES) as backend:
+            outcome = rechtmatigheid.evaluate(backend, year)
+        result = verantwoording.build(outcome)
+        con = self._connect(read_only=door is None)
+        try:
+            result.namen = dict(
+                con.execute(
+                    "SELECT gemeentecode, gemeentenaam FROM gemeente "
+                    "UNION ALL SELECT agb_code, naam FROM aanbieder"
+                ).fetchall()
+            )
+            if door is not None:
+                with _LOG_LOCK:
+                    access_log.record(
+                        con,
+                        door,
+                        None,
+                        f"rechtmatigheid jaar={year}",
+                        f"{len(result.bevindingen)} afgekeurde regels",
+                    )
+        finally:
+            con.close()
+        return result
+
+    def contract(self, aanbieder: str, year: int) -> list[dict]:
+        """Agreed against delivered for each contract of ``aanbieder`` in ``year`` (DOMAIN.md
+        §6): targets with traffic light and trend, spend against ceiling, price per client
+        against the region, taakgericht by lump sum and volumes. Realisations come from the KPI
+        engine (``kpi``); analyses/contracten.py compares them."""
+        con = self._connect(read_only=True)
+        try:
+            rows = con.execute(
+                "SELECT contract_id, wet, any_value(inkoopmodel), any_value(uitvoeringsvariant), "
+                "min(begindatum), max(einddatum), list(gemeentecode ORDER BY gemeentecode), "
+                "sum(plafond_cent), sum(lumpsum_cent) FROM contract WHERE agb_code = ? "
+                "AND begindatum <= ? AND (einddatum IS NULL OR einddatum >= ?) "
+                "GROUP BY contract_id, wet ORDER BY wet, contract_id",
+                [aanbieder, dt.date(year, 12, 31), dt.date(year, 1, 1)],
+            ).fetchall()
+            goals = con.execute(
+                "SELECT contract_id, kpi, richting, waarde FROM contract_doel ORDER BY 1, 2"
+            ).fetchall()
+            through = con.execute(
+                "SELECT max(einddatum) FROM prestatie WHERE year(begindatum) = ?", [year]
+            ).fetchone()[0]
+            naam = con.execute(
+                "SELECT any_value(naam) FROM aanbieder WHERE agb_code = ?", [aanbieder]
+            ).fetchone()[0]
+        finally:
+            con.close()
+        if not rows:
+            raise RegiekamerError(f"Geen contract van aanbieder {aanbieder} in {year}.")
+        contracts = [contracten.Contract(*r) for r in rows]
+        for c in contracts:
+            c.doelen = [
+                {"kpi": k, "richting": "<=" if d in ("<=", "≤") else ">=", "waarde": w}
+                for cid, k, d, w in goals
+                if cid == c.contract_id and k in BY_ID
+            ]
+        wanted = sorted(
+            {d["kpi"] for c in contracts for d in c.doelen} | set(contracten.VOLUME_KPIS)
+        )
+        by_prov = ["wet", "aanbieder"]
+        per_cat = ["wet", "productcategorie"]
+        price = [contracten.PRICE_KPI]
+        items = contracten.view(
+            aanbieder,
+            year,
+            contracts,
+            titles={k.id: k.titel for k in KPI_CATALOGUE},
+            yearly=self.kpi(year=year, by=by_prov, kpis=wanted).rows,
+            quarterly=self.kpi(year=year, per="quarter", by=by_prov, kpis=wanted).rows,
+            monthly_spend=self.kpi(
+                year=year, per="month", by=["wet", "gemeente", "aanbieder"], kpis=["uitgaven"]
+            ).rows,
+            prices=self.kpi(year=year, by=by_prov, kpis=price).rows
+            + self.kpi(year=year, by=[*per_cat, "aanbieder"], kpis=price).rows,
+            regional_prices=self.kpi(year=year, by=["wet"], kpis=price).rows
+            + self.kpi(year=year, by=per_cat, kpis=price).rows,
+            through=through or dt.date(year, 1, 1),
+        )
+        for item in items:
+            item |= {"aanbieder": aanbieder, "aanbieder_naam": naam or aanbieder, "jaar": year}
+        return items

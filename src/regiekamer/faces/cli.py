@@ -29,9 +29,11 @@ from regiekamer import __version__
 from regiekamer.errors import RegiekamerError
 from regiekamer.facade import FINDING_KEYS
 from regiekamer.faces import (
+    cli_contract,
     cli_integraal,
     cli_kpi,
     cli_prognose,
+    cli_rechtmatigheid,
     cli_report,
     cli_serve,
     cli_users,
@@ -359,6 +361,8 @@ app.command("verevening")(cli_verevening.verevening)
 app.command("incentive")(cli_verevening.incentive)
 app.command("stapeling")(cli_integraal.stapeling)
 app.command("cbs")(cli_integraal.cbs)
+app.command("rechtmatigheid")(cli_rechtmatigheid.rechtmatigheid)
+app.command("contract")(cli_contract.contract)
 
 
 def main() -> None:

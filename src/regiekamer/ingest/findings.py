@@ -129,6 +129,25 @@ _RULES = [
         "Toewijzing {nummer} is al opgeslagen uit een bericht met een latere dagtekening; "
         "deze oudere versie is niet overgenomen.",
     ),
+    Rule(
+        "RK-CONTRACT-01",
+        FOUT,
+        "Contractbestand onleesbaar",
+        "Het contractbestand kan niet als contracten worden gelezen: {reden}.",
+    ),
+    Rule(
+        "RK-CONTRACT-02",
+        FOUT,
+        "Contract zonder gemeenten",
+        "Contract {contract} noemt geen gemeenten en geen bekende jeugdregio ('{regio}').",
+    ),
+    Rule(
+        "RK-CONTRACT-03",
+        FOUT,
+        "Onbekend veld in contract",
+        "Het veld '{veld}' bestaat niet in een contract (zie docs/contracten.md); het contract "
+        "is afgewezen zodat een verschreven veld niet ongemerkt wegvalt.",
+    ),
 ]
 
 CATALOGUE: dict[str, Rule] = {r.code: r for r in _RULES}

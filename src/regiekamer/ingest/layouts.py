@@ -22,6 +22,8 @@ BSN = "bsn"  # checked with the elfproef, then replaced by its pseudonym: never 
 GEMEENTE = "gemeentecode"  # four digits, in the CBS list of 2026
 AGB = "agb-code"  # eight digits
 WET = "wet"  # jeugd | wmo
+NUMBER = "getal"  # a decimal number (point or comma), e.g. a KPI target
+KPI = "kpi-id"  # an id from the KPI catalogue (regiekamer kpi --list)
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ def normalise_header(name: str) -> str:
 
 C = Column
 YEARS = (1900, 2200)
+DIRECTIONS = (">=", "<=")  # the target is a minimum or a maximum
 _FACT_COMMON = (
     C("wet", WET, True, uitleg="jeugd of wmo"),
     C("gemeente", GEMEENTE, True, uitleg="de gemeente die toewijst (CBS-code, 4 cijfers)"),
@@ -275,9 +278,35 @@ LAYOUTS: dict[str, Layout] = {
                 ),
                 C("begindatum", DATE, True),
                 C("einddatum", DATE),
-                C("plafond_cent", CENT),
+                C("plafond_cent", CENT, uitleg="bestedingsruimte (plafond) per gemeente"),
+                C("lumpsum_cent", CENT, uitleg="lumpsum per jaar (taakgericht)"),
             ),
-            "Contracten tussen gemeente en aanbieder (één rij per gemeente).",
+            "Contracten tussen gemeente en aanbieder (één rij per gemeente). Ook als "
+            "contracten.yaml in te lezen, met tarieven en doelen (docs/contracten.md).",
+            reference=True,
+        ),
+        Layout(
+            "contract_tarief",
+            "contract_tarief",
+            (
+                C("contract_id", TEXT, True),
+                C("productcode", TEXT, True),
+                C("jaar", INT, True, bounds=YEARS),
+                C("tarief_cent", CENT, True, uitleg="contracttarief per eenheid"),
+            ),
+            "Contracttarieven per productcode en jaar (toets 0611 van de rechtmatigheid).",
+            reference=True,
+        ),
+        Layout(
+            "contract_doel",
+            "contract_doel",
+            (
+                C("contract_id", TEXT, True),
+                C("kpi", KPI, True, uitleg="KPI-id uit de catalogus"),
+                C("richting", CODE, True, values=DIRECTIONS, uitleg="ten minste of ten hoogste"),
+                C("waarde", NUMBER, True, uitleg="de afgesproken waarde"),
+            ),
+            "Vooraf afgesproken prestatiedoelen per contract en KPI.",
             reference=True,
         ),
     )
@@ -291,6 +320,8 @@ REFERENCE_KEYS: dict[str, tuple[str, ...]] = {
     "product": ("wet", "productcode", "jaar"),
     "budget": ("gemeentecode", "wet", "jaar"),
     "contract": ("contract_id", "gemeentecode"),
+    "contract_tarief": ("contract_id", "productcode", "jaar"),
+    "contract_doel": ("contract_id", "kpi"),
 }
 
 

@@ -28,6 +28,7 @@ import duckdb
 
 from regiekamer.errors import IngestError
 from regiekamer.ingest import findings as F
+from regiekamer.ingest.contract_yaml import YAML_SUFFIXES, parse_contracts
 from regiekamer.ingest.load import Outcome, already_loaded, load_batch, next_bestand_id
 from regiekamer.ingest.staging import Parsed, Stage, drop_staged, staged_bytes
 from regiekamer.ingest.table_source import TABLE_SUFFIXES, parse_table
@@ -99,7 +100,7 @@ def sha256_of(path: Path) -> str:
 def _job(path: Path, sha: str) -> _Job:
     """A file to parse, with its place: reference tables first, then messages by Dagtekening,
     message id, file name."""
-    if path.suffix.lower() in TABLE_SUFFIXES:
+    if path.suffix.lower() in TABLE_SUFFIXES | YAML_SUFFIXES:
         return _Job(str(path), path.name, sha, path.stat().st_size, (0, "", "", path.name), None)
     mt, ident, dagt = sniff(str(path))
     order = (1, dagt or "9999", ident or "", path.name)
@@ -330,6 +331,8 @@ def parse_file(
     try:
         if Path(path).suffix.lower() in TABLE_SUFFIXES:
             return parse_table(path, naam, sha256, pseudonymise, stage)
+        if Path(path).suffix.lower() in YAML_SUFFIXES:
+            return parse_contracts(path, naam, sha256, stage)
         if soort is None:
             return _unknown(path, naam, sha256)
         source = _CountingFile(path, counter)

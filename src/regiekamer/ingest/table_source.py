@@ -221,6 +221,18 @@ def _check(
         return None, ("RK-TABEL-04", {"waarde": shown, "codelijst": "wet (jeugd, wmo)"})
     if kind == L.CODE:
         return _code(col, raw, wet)
+    if kind == L.NUMBER:
+        text = raw.replace(" ", "").replace(",", ".")
+        if re.fullmatch(r"-?\d{1,12}(\.\d{1,6})?", text):
+            return text, None
+        return None, ("RK-TABEL-03", {"waarde": shown, "soort": "getal"})
+    if kind == L.KPI:
+        # Imported here, not at the top: parsing workers need the KPI engine only for this.
+        from regiekamer.analyses.kpi.definitions import BY_ID
+
+        if raw in BY_ID:
+            return raw, None
+        return None, ("RK-TABEL-04", {"waarde": shown, "codelijst": "KPI-catalogus"})
     if len(raw) > _MAX_TEXT:
         return None, (
             "RK-TABEL-03",

@@ -143,6 +143,20 @@ _V3 = [
         vorige_hash VARCHAR NOT NULL, hash VARCHAR NOT NULL)""",
 ]
 
+# Contracts as data (DOMAIN.md §6; analyses/contracten.py): the lump sum of a taakgericht
+# contract, its tariffs per productcode and year, and the KPI targets agreed beforehand with
+# their direction (">=": at least, "<=": at most).
+_V4 = [
+    "ALTER TABLE contract ADD COLUMN lumpsum_cent BIGINT",
+    """CREATE TABLE contract_tarief (
+        contract_id VARCHAR NOT NULL, productcode VARCHAR NOT NULL, jaar INTEGER NOT NULL,
+        tarief_cent BIGINT NOT NULL, bestand_id BIGINT,
+        PRIMARY KEY (contract_id, productcode, jaar))""",
+    """CREATE TABLE contract_doel (
+        contract_id VARCHAR NOT NULL, kpi VARCHAR NOT NULL, richting VARCHAR NOT NULL,
+        waarde DOUBLE NOT NULL, bestand_id BIGINT, PRIMARY KEY (contract_id, kpi))""",
+]
+
 # Saved forecast scenarios (analyses/prognose/scenario.py): the YAML text as the user wrote it.
 _V5 = [
     """CREATE TABLE prognose_scenario (
@@ -171,7 +185,7 @@ _V6 = [
 ]
 
 # Version -> statements. A migration runs once, in one transaction, in order.
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 5: _V5, 6: _V6}
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6}
 CURRENT_VERSION = max(MIGRATIONS)
 
 FACT_TABLES = (

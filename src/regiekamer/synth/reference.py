@@ -199,7 +199,7 @@ def write_reference(
     # Budgets: the invoiced spend (what regiekamer measures as uitgaven) times a factor per
     # municipality and law; the first municipality always overspends, so the dashboard has a
     # red cell. Lump sums of taakgerichte contracts are not invoiced: they are the contract's
-    # plafond_cent, and are left out of the budget basis.
+    # lumpsum_cent, and are left out of the budget basis.
     budget_rows = []
     codes = [g["gemeentecode"] for g in ref.gemeenten]
     for wet in ("jeugd", "wmo"):
@@ -218,9 +218,9 @@ def write_reference(
         for wet in sorted(p.cats):
             cid = f"K{first}-{p.agb}-{'J' if wet == 'jeugd' else 'W'}"
             for g in codes:
-                plafond = None
+                plafond = lumpsum = None
                 if p.variant[wet] == "taakgericht":
-                    plafond = lump.get((p.agb, g, wet))
+                    lumpsum = lump.get((p.agb, g, wet))
                 elif p.inkoopmodel[wet] != "open_house":
                     plafond = None if rng.random() < 0.5 else int(rng.integers(50, 400)) * 1_000_000
                 contracts.append(
@@ -236,6 +236,7 @@ def write_reference(
                         if p.inkoopmodel[wet] == "open_house"
                         else f"{last}-12-31",
                         "plafond_cent": plafond,
+                        "lumpsum_cent": lumpsum,
                     }
                 )
     write_csv(folder / "contract.csv", "contract", contracts)

@@ -15,9 +15,11 @@ import numpy as np
 from regiekamer.synth import constants as K
 from regiekamer.synth import xmlmsg as X
 from regiekamer.synth.common import add_working_days, bad_bsn, bsns
+from regiekamer.synth.contracten import ensure_lump_sum_partner, write_contract_details
 from regiekamer.synth.flow import Episode, Msg, Simulator
 from regiekamer.synth.invoices import build as build_invoices
 from regiekamer.synth.participatie import generate_participatie
+from regiekamer.synth.rechtmatigheid import plant as plant_invoice_faults
 from regiekamer.synth.reference import (
     Reference,
     choose_gemeenten,
@@ -63,6 +65,7 @@ def generate_region(
         np.clip(round(15 + clients / 150 + rng.integers(0, 6)), K.AANBIEDERS_MIN, K.AANBIEDERS_MAX)
     )
     ref.providers = make_providers(rng, n_prov, ref.products)
+    ensure_lump_sum_partner(ref.providers)
 
     sim = Simulator(r, ref, w0, w1)
     step = max(1, clients // 100)
@@ -72,7 +75,7 @@ def generate_region(
         if i % step == 0:
             report(i, total)
     inv = build_invoices(r, sim.episodes, w0, w1, years)
-    msgs = sim.msgs + inv.msgs
+    msgs = sim.msgs + inv.msgs + plant_invoice_faults(r, inv, sim.episodes, w0)
     msgs.sort(key=lambda m: (m.dagt, m.soort, m.afzender))  # stable: creation order breaks ties
     counters: Counter = Counter()
     for m in msgs:
@@ -83,6 +86,7 @@ def generate_region(
 
     write_reference(out / "referentie", ref, inv.spend, inv.lump, rng)
     bijstand = generate_participatie(out / "referentie", sim.episodes, ref.populatie, w0, w1, seed)
+    write_contract_details(out / "referentie", ref, rng)
     names: set[str] = set()
     dirs: set[Path] = set()
     for k, m in enumerate(msgs):
@@ -115,7 +119,8 @@ def generate_region(
         "aanbieders": len(ref.providers),
         "toewijzingen_per_wet": dict(per_wet),
         "berichten": dict(sorted(Counter(m.soort for m in msgs).items())),
-        "bestanden": len(msgs) + 9,  # messages, six reference CSVs, two of bijstand, fouten.json
+        # messages, eight reference CSVs, two of bijstand, fouten.json
+        "bestanden": len(msgs) + 11,
         "participatie": bijstand,
         "prestaties": inv.lines,
         "fouten": dict(sorted(Counter(f["verwacht_code"] for f in fouten).items())),
