@@ -17,17 +17,17 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from regiekamer.analyses import contracten, rechtmatigheid, verantwoording
+from regiekamer.analyses import contracten, verantwoording
 from regiekamer.analyses.backends import open_backend
 from regiekamer.analyses.incentive import config as incentive_config
 from regiekamer.analyses.incentive import run as incentive_run
 from regiekamer.analyses.kpi import engine as kpi_engine
 from regiekamer.analyses.kpi.definitions import BY_ID
 from regiekamer.analyses.kpi.definitions import CATALOGUE as KPI_CATALOGUE
+from regiekamer.analyses.verantwoording import Verantwoording
 from regiekamer.analyses.verevening import config as verevening_config
 from regiekamer.analyses.verevening import inputs as verevening_inputs
 from regiekamer.analyses.verevening import run as verevening_run
-from regiekamer.analyses.verantwoording import Verantwoording
 from regiekamer.errors import LoginError, RegiekamerError
 from regiekamer.ingest import pipeline
 from regiekamer.ingest.findings import CATALOGUE, FINDING_FIELDS
