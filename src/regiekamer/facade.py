@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from regiekamer.analyses import contracten, verantwoording
+from regiekamer.analyses import rechtmatigheid as lawfulness  # the method has the module's name
 from regiekamer.analyses.backends import open_backend
 from regiekamer.analyses.incentive import config as incentive_config
 from regiekamer.analyses.incentive import run as incentive_run
@@ -725,8 +726,8 @@ def _window(
         (DOMAIN.md §5): totals that reconcile, per check/provider/municipality, the
         financiele_onzekerheid and the failed lines (clients only as pseudonyms). The failed
         lines are client-level data: with ``door`` (who asks) the access is logged."""
-        with open_backend(self.settings, engine, rechtmatigheid.SOURCES) as backend:
-            outcome = rechtmatigheid.evaluate(backend, year)
+        with open_backend(self.settings, engine, lawfulness.SOURCES) as backend:
+            outcome = lawfulness.evaluate(backend, year)
         result = verantwoording.build(outcome)
         con = self._connect(read_only=door is None)
         try:
