@@ -560,19 +560,6 @@ class Regiekamer:
         finally:
             con.close()
 
-
-def _window(
-    year: int | None, start: dt.date | None, end: dt.date | None
-) -> tuple[dt.date, dt.date, str]:
-    """(start, end, period label) of a year or of start..end."""
-    if year is not None:
-        return dt.date(year, 1, 1), dt.date(year, 12, 31), str(year)
-    if start is None or end is None:
-        raise RegiekamerError("Geef een jaar, of een begin- en einddatum.")
-    if end < start:
-        raise RegiekamerError("De einddatum ligt voor de begindatum.")
-    return start, end, f"{start.isoformat()}..{end.isoformat()}"
-
     # --- prognose: forecasts, scenarios and the backtest (analyses/prognose) -------------------
     def _prognose_fit(self, origin: int | None = None) -> tuple[History, model.Model]:
         """History and fitted model at ``origin`` (default: the last complete invoice month),
@@ -810,3 +797,16 @@ def _window(
         for item in items:
             item |= {"aanbieder": aanbieder, "aanbieder_naam": naam or aanbieder, "jaar": year}
         return items
+
+
+def _window(
+    year: int | None, start: dt.date | None, end: dt.date | None
+) -> tuple[dt.date, dt.date, str]:
+    """(start, end, period label) of a year or of start..end."""
+    if year is not None:
+        return dt.date(year, 1, 1), dt.date(year, 12, 31), str(year)
+    if start is None or end is None:
+        raise RegiekamerError("Geef een jaar, of een begin- en einddatum.")
+    if end < start:
+        raise RegiekamerError("De einddatum ligt voor de begindatum.")
+    return start, end, f"{start.isoformat()}..{end.isoformat()}"
