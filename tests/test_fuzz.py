@@ -14,6 +14,7 @@ and the file's name; a file with rejected records has at least one finding.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import itertools
 import re
@@ -298,6 +299,14 @@ def _valid_cell(draw: st.DrawFn, col: L.Column, wet: str) -> str:
         return str(draw(st.integers(low, high)))
     if col.kind == L.CENT:
         return str(draw(st.integers(-(10**9), 10**9)))
+    if col.kind == L.NUMBER:
+        return draw(st.sampled_from(["75", "12,5", "0.5", "-3"]))
+    if col.kind == L.KPI:
+        return draw(st.sampled_from(["clienten", "wachttijd_binnen_norm_pct", "uitval_pct"]))
+    if col.kind == L.WIJK:
+        return draw(st.sampled_from(["WK038401", "WK036312"]))
+    if col.kind == L.HUISHOUDEN:
+        return draw(st.sampled_from(["HH-1", "huishouden 17", "999900000"]))
     if col.kind == L.CODE:
         if col.values:
             return "start" if col.name == "soort" else col.values[0]
@@ -306,6 +315,22 @@ def _valid_cell(draw: st.DrawFn, col: L.Column, wet: str) -> str:
         return draw(st.sampled_from(sorted(codelist(wet, col.ldt))))
     text = draw(st.text(TEXT_ALPHABET, min_size=1, max_size=20).filter(lambda s: s.strip()))
     return text.strip()
+
+
+def _day(text: str) -> dt.date:
+    if "-" in text and len(text.split("-")[0]) == 4:
+        return dt.date.fromisoformat(text)
+    d, m, y = (int(p) for p in text.split("-"))
+    return dt.date(y, m, d)
+
+
+def _in_date_order(layout: L.Layout, row: list[str]) -> list[str]:
+    """A valid row has its dates in column order (begin before end: rules such as RK-UITK-01
+    reject an end before the start)."""
+    where = [j for j, c in enumerate(layout.columns) if c.kind == L.DATE]
+    for j, value in zip(where, sorted((row[j] for j in where), key=_day), strict=True):
+        row[j] = value
+    return row
 
 
 def _bad_cell(draw: st.DrawFn, kind: str) -> str:
@@ -342,7 +367,10 @@ def damaged_tables(draw: st.DrawFn) -> dict:
     n = next(_serial)
     header = [c.name for c in layout.columns] + ["kenmerk"]
     rows = [
-        [_valid_cell(draw, c, wet) for c in layout.columns] + [f"fuzz-{n}-{i}"]
+        [
+            *_in_date_order(layout, [_valid_cell(draw, c, wet) for c in layout.columns]),
+            f"fuzz-{n}-{i}",
+        ]
         for i in range(draw(st.integers(1, 6)))
     ]
     touched, bad_cell, bsns = set(), set(), []
@@ -354,10 +382,15 @@ def damaged_tables(draw: st.DrawFn) -> dict:
             rows[i].append(draw(st.sampled_from(["", "x", "0384"])))
             continue
         if kind == "missing_field":
-            rows[i].pop()
+            # Drop the field before the marker: the marker keeps every file's content unique (a
+            # one-row file of a small layout without it could repeat an earlier example).
+            if len(rows[i]) > 1:
+                rows[i].pop(-2)
             continue
         cols = [
-            j for j, c in enumerate(layout.columns) if _CELL_MUTATIONS[kind](c) and j < len(rows[i])
+            j
+            for j, c in enumerate(layout.columns)
+            if _CELL_MUTATIONS[kind](c) and j < len(rows[i]) - 1  # never the marker
         ]
         if not cols:
             continue
