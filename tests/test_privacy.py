@@ -256,11 +256,12 @@ def test_no_column_for_direct_identifiers(kamer: Regiekamer, samples: Path) -> N
         r"huisnummer|geboortedatum"
     )
     assert [(t, c) for t, c in cols if identifiers.search(c)] == []
-    # 'naam' is allowed only for a file name, an organisation name and the login name of a
-    # staff account (and its sessions and tokens), never beside a client.
+    # 'naam' is allowed only for a file name, an organisation name, the login name of a
+    # staff account (and its sessions and tokens) and a saved forecast scenario's name, never
+    # beside a client.
     client_tables = {t for t, c in cols if c == "client_id"}
     assert [(t, c) for t, c in cols if c == "naam" and t in client_tables] == []
-    allowed = {"bestand", "aanbieder", "gebruiker", "sessie", "api_token"}
+    allowed = {"bestand", "aanbieder", "gebruiker", "sessie", "api_token", "prognose_scenario"}
     assert {t for t, c in cols if c == "naam"} <= allowed
 
 
