@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
+import ibis
 
 from regiekamer.analyses import contracten, verantwoording
 from regiekamer.analyses import rechtmatigheid as lawfulness  # the method has the module's name
@@ -29,7 +30,7 @@ from regiekamer.analyses.verantwoording import Verantwoording
 from regiekamer.analyses.verevening import config as verevening_config
 from regiekamer.analyses.verevening import inputs as verevening_inputs
 from regiekamer.analyses.verevening import run as verevening_run
-from regiekamer.errors import LoginError, RegiekamerError
+from regiekamer.errors import LoginError, RegiekamerError, ScopeError
 from regiekamer.ingest import pipeline
 from regiekamer.ingest.findings import CATALOGUE, FINDING_FIELDS
 from regiekamer.ingest.load import Outcome
@@ -422,18 +423,22 @@ class Regiekamer:
         """KPI rows as ``user`` may see them: the own cells as they are, every other cell
         through disclosure control (DOMAIN.md §8); the access is logged (and refused when the
         log cannot be written)."""
-        scope = Scope.of(user)
         result = self.kpi(**request)  # type: ignore[arg-type]
-        if scope.column is not None:
-            by = list(request.get("by") or ())  # type: ignore[call-overload]
-            hidden = suppress(result.rows, by, self.settings.min_cell)
-            result.rows = [
-                row if scope.sees_unsuppressed(row) else safe
-                for row, safe in zip(result.rows, hidden, strict=True)
-            ]
+        result.rows = self._scoped_rows(user, result.rows, list(request.get("by") or ()))  # type: ignore[call-overload]
         what = "kpi " + " ".join(f"{k}={v}" for k, v in sorted(request.items()) if v)
         self._log(user, what, f"{len(result.rows)} rijen")
         return result
+
+    def _scoped_rows(self, user: accounts.User, rows: list[dict], by: list[str]) -> list[dict]:
+        """KPI rows of a tenant: the own rows as they are, the others disclosure-controlled."""
+        scope = Scope.of(user)
+        if scope.column is None:
+            return rows
+        hidden = suppress(rows, by, self.settings.min_cell)
+        return [
+            row if scope.sees_unsuppressed(row) else safe
+            for row, safe in zip(rows, hidden, strict=True)
+        ]
 
     def findings_for(self, user: accounts.User, *, code: str | None = None) -> list[dict]:
         """Findings as ``user`` may see them: a gemeente or aanbieder sees those of the files
@@ -737,11 +742,14 @@ class Regiekamer:
             con.close()
         return result
 
-    def contract(self, aanbieder: str, year: int) -> list[dict]:
+    def contract(
+        self, aanbieder: str, year: int, *, user: accounts.User | None = None
+    ) -> list[dict]:
         """Agreed against delivered for each contract of ``aanbieder`` in ``year`` (DOMAIN.md
         §6): targets with traffic light and trend, spend against ceiling, price per client
         against the region, taakgericht by lump sum and volumes. Realisations come from the KPI
-        engine (``kpi``); analyses/contracten.py compares them."""
+        engine (``kpi``); analyses/contracten.py compares them. With ``user`` every KPI cell
+        outside the user's scope is disclosure-controlled first (``contracts_for``)."""
         con = self._connect(read_only=True)
         try:
             rows = con.execute(
@@ -775,6 +783,12 @@ class Regiekamer:
         wanted = sorted(
             {d["kpi"] for c in contracts for d in c.doelen} | set(contracten.VOLUME_KPIS)
         )
+
+        def cells(**request: object) -> list[dict]:
+            rows = self.kpi(**request).rows  # type: ignore[arg-type]
+            by = list(request["by"])  # type: ignore[call-overload]
+            return rows if user is None else self._scoped_rows(user, rows, by)
+
         by_prov = ["wet", "aanbieder"]
         per_cat = ["wet", "productcategorie"]
         price = [contracten.PRICE_KPI]
@@ -783,20 +797,182 @@ class Regiekamer:
             year,
             contracts,
             titles={k.id: k.titel for k in KPI_CATALOGUE},
-            yearly=self.kpi(year=year, by=by_prov, kpis=wanted).rows,
-            quarterly=self.kpi(year=year, per="quarter", by=by_prov, kpis=wanted).rows,
-            monthly_spend=self.kpi(
+            yearly=cells(year=year, by=by_prov, kpis=wanted),
+            quarterly=cells(year=year, per="quarter", by=by_prov, kpis=wanted),
+            monthly_spend=cells(
                 year=year, per="month", by=["wet", "gemeente", "aanbieder"], kpis=["uitgaven"]
-            ).rows,
-            prices=self.kpi(year=year, by=by_prov, kpis=price).rows
-            + self.kpi(year=year, by=[*per_cat, "aanbieder"], kpis=price).rows,
-            regional_prices=self.kpi(year=year, by=["wet"], kpis=price).rows
-            + self.kpi(year=year, by=per_cat, kpis=price).rows,
+            ),
+            prices=cells(year=year, by=by_prov, kpis=price)
+            + cells(year=year, by=[*per_cat, "aanbieder"], kpis=price),
+            regional_prices=cells(year=year, by=["wet"], kpis=price)
+            + cells(year=year, by=per_cat, kpis=price),
             through=through or dt.date(year, 1, 1),
         )
         for item in items:
             item |= {"aanbieder": aanbieder, "aanbieder_naam": naam or aanbieder, "jaar": year}
         return items
+
+    # --- paginas: contracts, lawfulness, settlements for a user (the dashboard's pages) -------
+    def contracts_for(
+        self,
+        user: accounts.User,
+        year: int,
+        *,
+        aanbieder: str | None = None,
+        gemeente: str | None = None,
+    ) -> list[dict]:
+        """The contracts of ``year`` as ``user`` may see them (``contract`` per provider): an
+        aanbieder its own, a gemeente those its municipality is party to, the region roles all;
+        ``aanbieder``/``gemeente`` narrow further. Every KPI cell outside the user's scope (a
+        provider's realisation over all its clients, seen by a gemeente; the regional price,
+        seen by a provider) is disclosure-controlled; spend that rests on a suppressed cell is
+        not shown (``besteding_onderdrukt``) rather than understated. The access is logged."""
+        scope = Scope.of(user)
+        with open_backend(self.settings, "duckdb", ("contract",)) as backend:
+            t = scope.rows(backend.table("contract"), gemeente="gemeentecode", aanbieder="agb_code")
+            t = t.filter(t.begindatum <= dt.date(year, 12, 31))
+            t = t.filter(t.einddatum.isnull() | (t.einddatum >= dt.date(year, 1, 1)))
+            if aanbieder:
+                t = t.filter(t.agb_code == aanbieder)
+            if gemeente:
+                t = t.filter(t.gemeentecode == gemeente)
+            seen = backend.to_pyarrow(t.select("agb_code", "contract_id").distinct()).to_pylist()
+        visible = {(r["agb_code"], r["contract_id"]) for r in seen}
+        spend_by = ["wet", "gemeente", "aanbieder"]
+        spend = self.kpi(year=year, per="month", by=spend_by, kpis=[contracten.SPEND_KPI]).rows
+        hidden = {
+            (r["wet"], r["gemeente"], r["aanbieder"])
+            for r in self._scoped_rows(user, spend, spend_by)
+            if r["onderdrukt"]
+        }
+        items = []
+        for agb in sorted({a for a, _ in visible}):
+            for c in self.contract(agb, year, user=user):
+                if (agb, c["contract_id"]) not in visible:
+                    continue
+                cut = any((c["wet"], g, agb) in hidden for g in c["gemeenten"])
+                c["besteding_onderdrukt"] = cut
+                if cut:
+                    c["besteding"] = None
+                items.append(c)
+        what = f"contracten jaar={year} aanbieder={aanbieder or ''} gemeente={gemeente or ''}"
+        self._log(user, what, f"{len(items)} contracten")
+        return items
+
+    def rechtmatigheid_for(
+        self,
+        user: accounts.User,
+        year: int,
+        *,
+        aanbieder: str | None = None,
+        gemeente: str | None = None,
+    ) -> Verantwoording:
+        """The lawfulness of ``year`` (``rechtmatigheid``) over the invoice lines ``user`` may
+        see: a gemeente its own municipality's, an aanbieder its own (the lines it invoiced),
+        the region roles every line; ``aanbieder``/``gemeente`` narrow further. The totals are
+        built from those lines, so they reconcile within the selection. The failed lines are
+        client-level data (pseudonyms): the access is logged."""
+        outcome = self._lawfulness(year)
+        scope = Scope.of(user)
+        with open_backend(self.settings, "duckdb", ()) as backend:
+
+            def keep(table: object) -> object:
+                t = scope.rows(ibis.memtable(table))
+                if aanbieder:
+                    t = t.filter(t.aanbieder == aanbieder)
+                if gemeente:
+                    t = t.filter(t.gemeente == gemeente)
+                return backend.to_pyarrow(t)
+
+            mine = lawfulness.Outcome(
+                year, keep(outcome.bevindingen), keep(outcome.samenvatting), keep(outcome.credit)
+            )
+        result = verantwoording.build(mine)
+        con = self._connect(read_only=True)
+        try:
+            result.namen = dict(
+                con.execute(
+                    "SELECT gemeentecode, gemeentenaam FROM gemeente "
+                    "UNION ALL SELECT agb_code, naam FROM aanbieder"
+                ).fetchall()
+            )
+        finally:
+            con.close()
+        what = f"rechtmatigheid jaar={year} aanbieder={aanbieder or ''} gemeente={gemeente or ''}"
+        self._log(user, what, f"{len(result.bevindingen)} afgekeurde regels")
+        return result
+
+    def _lawfulness(self, year: int) -> lawfulness.Outcome:
+        """The checks over ``year``, kept per process while the tables they read are unchanged
+        (a page and its downloads ask for the same year; the checks take seconds)."""
+        con = self._connect()
+        try:
+            versions = kpi_cache.table_versions(con)
+        finally:
+            con.close()
+        key = (str(self.store), year, tuple(versions.get(t) for t in lawfulness.SOURCES))
+        cache = self.__dict__.setdefault("_lawfulness_cache", {})
+        if key not in cache:
+            with open_backend(self.settings, "duckdb", lawfulness.SOURCES) as backend:
+                outcome = lawfulness.evaluate(backend, year)
+            cache.clear()
+            cache[key] = outcome
+        return cache[key]
+
+    def verevening_for(self, user: accounts.User, year: int) -> dict | None:
+        """The risk equalisation of the configured regulation (``settings.verevening_config``)
+        for ``year``: per municipality and variant the contribution and its difference from
+        user-pays, the years before, the notes and the file used (None: none configured). A
+        gemeente sees its own municipality's rows; an aanbieder has no part in it (refused).
+        The access is logged."""
+        scope = Scope.of(user)
+        if scope.column == "aanbieder":
+            raise ScopeError("De verevening is een afspraak tussen gemeenten; u ziet haar niet.")
+        path = self.settings.verevening_config
+        if path is None:
+            return None
+        result = self.verevening(path, year)
+        rows = verevening_run.rows(result)
+        history = result.historie
+        if scope.column == "gemeente":
+            rows = [r for r in rows if r["gemeente"] == user.role.tenant]
+            history = [r for r in history if r.get("gemeente") == user.role.tenant]
+        self._log(user, f"verevening jaar={year} bestand={path.name}", f"{len(rows)} rijen")
+        return {
+            "regio": result.config.regio,
+            "jaar": year,
+            "bestand": path.name,
+            "tekst": path.read_text(encoding="utf-8"),
+            "varianten": [(v.id, v.naam) for v in result.config.varianten],
+            "rijen": rows,
+            "meerjarig": history,
+            "notities": result.notities,
+        }
+
+    def incentive_for(self, user: accounts.User, year: int) -> dict | None:
+        """The incentive settlement of the configured regulation (``settings.incentive_config``)
+        for ``year``, per provider and arrangement with every step (None: none configured). An
+        aanbieder sees its own settlement; a gemeente none (a provider's result rests on every
+        municipality's clients; its own part reaches it through the verevening). Logged."""
+        scope = Scope.of(user)
+        if scope.column == "gemeente":
+            raise ScopeError("De incentiveafrekening is per aanbieder over de hele regio.")
+        path = self.settings.incentive_config
+        if path is None:
+            return None
+        result = self.incentive(path, year)
+        settled = [
+            s
+            for s in result.afrekeningen
+            if scope.column is None or s.aanbieder == user.role.tenant
+        ]
+        shown = replace(result, afrekeningen=settled)
+        rows = incentive_run.rows(shown)
+        for row, s in zip(rows, settled, strict=True):
+            row["stappen"] = [*s.stappen, *(k.reden for k in s.kpi)]
+        self._log(user, f"incentive jaar={year} bestand={path.name}", f"{len(rows)} rijen")
+        return {"jaar": year, "bestand": path.name, "tekst": path.read_text(encoding="utf-8"),
+                "rijen": rows}  # fmt: skip
 
 
 def _window(
