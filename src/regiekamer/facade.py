@@ -421,25 +421,36 @@ class Regiekamer:
         """KPI rows as ``user`` may see them: the own cells as they are, every other cell
         through disclosure control (DOMAIN.md §8); the access is logged (and refused when the
         log cannot be written)."""
+        return self.kpis_for(user, [request])[0]
+
+    def kpis_for(self, user: accounts.User, requests: list[dict]) -> list[kpi_engine.Result]:
+        """Several `kpi_for` requests of one page, logged as one access."""
         scope = Scope.of(user)
-        result = self.kpi(**request)  # type: ignore[arg-type]
-        if scope.column is not None:
-            # Disclosure control of the same rows for the same tenant gives the same rows, and a
-            # server answers the same request many times: keep the outcome (measured: suppress
-            # took a tenth of a served request's CPU).
-            seen = repr((str(scope.role), self.settings.min_cell))
-            scoped = self._memo.get(result.versie, "onderdrukt", seen)
-            if scoped is None:
-                by = list(request.get("by") or ())  # type: ignore[call-overload]
-                hidden = suppress(result.rows, by, self.settings.min_cell)
-                scoped = [
-                    row if scope.sees_unsuppressed(row) else safe
-                    for row, safe in zip(result.rows, hidden, strict=True)
-                ]
-                self._memo.put(result.versie, "onderdrukt", seen, scoped)
-            result.rows = scoped
-        what = "kpi " + " ".join(f"{k}={v}" for k, v in sorted(request.items()) if v)
-        self._log(user, what, f"{len(result.rows)} rijen")
+        results = [self._scoped(scope, request) for request in requests]
+        what = "; ".join(
+            "kpi " + " ".join(f"{k}={v}" for k, v in sorted(request.items()) if v)
+            for request in requests
+        )
+        self._log(user, what, " + ".join(f"{len(r.rows)} rijen" for r in results))
+        return results
+
+    def _scoped(self, scope: Scope, request: dict) -> kpi_engine.Result:
+        result = self.kpi(**request)
+        if scope.column is None:
+            return result
+        # Disclosure control of the same rows for the same tenant gives the same rows, and a
+        # server answers the same request many times: keep the outcome (measured: suppress
+        # took a tenth of a served request's CPU).
+        seen = repr((str(scope.role), self.settings.min_cell))
+        scoped = self._memo.get(result.versie, "onderdrukt", seen)
+        if scoped is None:
+            hidden = suppress(result.rows, list(request.get("by") or ()), self.settings.min_cell)
+            scoped = [
+                row if scope.sees_unsuppressed(row) else safe
+                for row, safe in zip(result.rows, hidden, strict=True)
+            ]
+            self._memo.put(result.versie, "onderdrukt", seen, scoped)
+        result.rows = scoped
         return result
 
     def findings_for(self, user: accounts.User, *, code: str | None = None) -> list[dict]:
