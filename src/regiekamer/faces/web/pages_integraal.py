@@ -40,10 +40,12 @@ BIJSTAND_KPIS = ("bijstand_per_1000", "instroom", "uitstroom", "uitstroom_naar_w
 def _per_law(request: Request, user: User, jaar: int, gemeente: str) -> list[dict]:
     """One row per municipality: clients and spend per wet, and the bijstand figures."""
     rk = auth.kamer(request)
-    care = rk.kpi_for(user, year=jaar, by=["gemeente", "wet"], kpis=list(ZORG_KPIS)).rows
-    assistance = rk.kpi_for(user, year=jaar, by=["gemeente"], kpis=list(BIJSTAND_KPIS)).rows
+    care, assistance = rk.kpis_for(user, [
+        {"year": jaar, "by": ["gemeente", "wet"], "kpis": list(ZORG_KPIS)},
+        {"year": jaar, "by": ["gemeente"], "kpis": list(BIJSTAND_KPIS)},
+    ])  # fmt: skip
     wide: dict[str, dict] = {}
-    for r in care + assistance:
+    for r in care.rows + assistance.rows:
         if gemeente and r["gemeente"] != gemeente:
             continue
         key = f"{r['kpi']}_{r['wet']}" if r.get("wet") else r["kpi"]
