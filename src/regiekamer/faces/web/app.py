@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, Response
 
 from regiekamer import __version__
 from regiekamer.facade import Regiekamer
-from regiekamer.faces.web import api, errors, pages
+from regiekamer.faces.web import api, errors, pages, pages_prognose
 from regiekamer.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, *, openapi_only: bool = False) 
     app.state.kamer = kamer
     errors.install(app)
     app.include_router(pages.router)
+    app.include_router(pages_prognose.router)
     app.include_router(api.router)
 
     @app.get("/static/vega.js", include_in_schema=False)

@@ -357,6 +357,7 @@ def data_quality(
 PAGES: tuple[tuple[str, str], ...] = (
     ("/", "Overzicht"),
     *((f"/thema/{v.slug}", v.titel) for v in views.VIEWS),
+    ("/prognose", "Prognose & scenario's"),
     ("/datakwaliteit", "Datakwaliteit"),
     ("/kpi", "KPI's"),
 )
