@@ -20,6 +20,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from regiekamer.analyses.prognose.scenario import VERWIJZERS, Scenario, ScenarioError, parse
+from regiekamer.analyses.prognose.summary import Result
 from regiekamer.errors import AccountError
 from regiekamer.faces import charts_prognose, dutch
 from regiekamer.faces.web import auth, views
@@ -114,17 +115,17 @@ def _plain(v: object) -> object:
     return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
-def side_by_side(result: object, naam: str) -> views.Table:
+def side_by_side(result: Result, naam: str) -> views.Table:
     """Per year and wet: clients and euros of baseline and scenario, and the difference."""
     rows: dict[tuple[str, str], dict] = {}
-    for r in result.jaren:  # type: ignore[attr-defined]
+    for r in result.jaren:
         cell = rows.setdefault((r["jaar"], r["wet"]), {"jaar": r["jaar"], "wet": r["wet"]})
         side = "basis" if r["scenario"] == "basis" else "scenario"
         cell[f"clienten_{side}"] = r["clienten"]
         cell[f"uitgaven_{side}"] = r["uitgaven"]
         cell[f"uitgaven_{side}_p10"] = r["uitgaven_p10"]
         cell[f"uitgaven_{side}_p90"] = r["uitgaven_p90"]
-    for d in result.verschillen:  # type: ignore[attr-defined]
+    for d in result.verschillen:
         if d["scenario"] == naam and (d["jaar"], d["wet"]) in rows:
             rows[(d["jaar"], d["wet"])] |= {
                 "clienten_verschil": d["clienten_verschil"],
@@ -134,24 +135,21 @@ def side_by_side(result: object, naam: str) -> views.Table:
     return views.Table(list(COLUMNS), list(rows.values()), {})
 
 
-def _shown(key: str, value: object) -> str:
+def _shown(key: str, value: str | float | None) -> str:
+    """A table cell as a council member reads it (years and wetten as they are)."""
     if value is None or value == "":
         return "—"
     if isinstance(value, str):
         return value
     if key.endswith("_pct"):
-        return dutch.percent(float(value))  # type: ignore[arg-type]
+        return dutch.percent(value)
     if key in EURO:
-        return dutch.euro(float(value))  # type: ignore[arg-type]
-    return dutch.number(float(value))  # type: ignore[arg-type]
+        return dutch.euro(value)
+    return dutch.number(value)
 
 
-def _chart(result: object, measure: str) -> str:
-    names, wetten, data = charts_prognose.band_data(
-        result.maanden,  # type: ignore[attr-defined]
-        result.historie,  # type: ignore[attr-defined]
-        measure,
-    )
+def _chart(result: Result, measure: str) -> str:
+    names, wetten, data = charts_prognose.band_data(result.maanden, result.historie, measure)
     return views.with_data(_chart_shape(names, wetten, measure), data)
 
 
@@ -172,7 +170,9 @@ def _scenario(request: Request, user: User, data: Mapping[str, str]) -> Scenario
         raise HTTPException(404, "Dit scenario bestaat niet (of is niet van u).") from None
 
 
-def _figures(request: Request, user: User, data: Mapping[str, str], maanden: int):
+def _figures(
+    request: Request, user: User, data: Mapping[str, str], maanden: int
+) -> tuple[Scenario, Result]:
     sc = _scenario(request, user, data)
     result = auth.kamer(request).prognose_for(user, sc, months=maanden, sims=SIMULATIES)
     return sc, result
