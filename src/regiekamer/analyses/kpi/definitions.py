@@ -358,10 +358,12 @@ def _prognose(ctx: Context) -> ir.Table:
     ahead = ctx.periods.filter(ctx.periods.p_eind > r.cut).select("periode")
     recent = recent.cross_join(ahead)
     recent = recent.select(*cols, cent=ibis.literal(0, "float64"))
-    rest = ctx.at(ibis.memtable(r.rest), "maand")
-    rest = rest.select(*cols[:-1], client_id=ibis.null("string"), cent=rest.cent)
     schema = declared.schema()
-    t = declared.union(recent.cast(schema)).union(rest.cast(schema))
+    t = declared.union(recent.cast(schema))
+    if r.rest.num_rows:  # none when the window ends before the peilmaand
+        rest = ctx.at(ibis.memtable(r.rest), "maand")
+        rest = rest.select(*cols[:-1], client_id=ibis.null("string"), cent=rest.cent)
+        t = t.union(rest.cast(schema))
     t, keys = ctx.grain(t)
     return _cells(t, keys, t.cent.sum() / 100)
 
