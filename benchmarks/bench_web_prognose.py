@@ -82,13 +82,13 @@ def main() -> None:
             results[naam] = (cold, best)
             client.close()
     print(f"\nPrognose & scenario's op een synthetische regio van {args.clients:,} cliënten:")
-    first = {"gem": "lezen + schatten + basis", "regio": "basis van de regio, model bewaard"}
-    for naam, (cold, best) in results.items():
+    cold = results["gem"][0]
+    for naam, (_, best) in results.items():
         who = f"gemeente {gemeente}" if naam == "gem" else "regio"
         ok = "gehaald" if best <= 2 else "NIET gehaald"
-        print(f"  {who:15} knop verschoven {best:6.2f} s (beste van 3; doel <= 2 s: {ok})")
-        print(f"  {'':15} basislijn: eerste verzoek ({first[naam]}) {cold:6.2f} s "
-              f"-> {cold / best:.0f}x sneller")  # fmt: skip
+        print(f"  {who:15} knop verschoven {best:6.2f} s (beste van 3; doel <= 2 s: {ok}; "
+              f"{cold / best:.0f}x sneller dan de basislijn)")  # fmt: skip
+    print(f"  basislijn: eerste verzoek, verse server (lezen + schatten + basis) {cold:.2f} s")
 
 
 if __name__ == "__main__":
