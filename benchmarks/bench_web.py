@@ -16,13 +16,20 @@ Prints p50/p95/p99, errors and throughput per endpoint and the p50 ratio against
 Target: p95 <= 300 ms and no errors. Exit status 1 only when a request failed (non-200 or a
 transport error); a missed latency target is reported, not failed.
 
+The load client: ``--load wrk`` (the default when Debian's ``wrk`` is on the PATH) keeps the
+20 connections busy for ``--seconds`` per endpoint from one C thread; ``--load python`` uses 20
+httpx threads and a fixed number of requests. Measured on this 2-core machine: the Python
+client itself took most of a core, so it slowed the server it measured; wrk takes little.
+
 Usage: python benchmarks/bench_web.py [--store PATH] [--clients 2000] [--users 20]
-                                      [--requests 400] [--warmup 3] [--settle 20]
+                                      [--load wrk|python] [--seconds 15] [--requests 400]
+                                      [--warmup 3] [--settle 20]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import socket
@@ -37,6 +44,7 @@ from pathlib import Path
 import httpx
 
 from regiekamer.facade import Regiekamer
+from regiekamer.faces.web import auth
 from regiekamer.settings import Settings
 
 DATA = Path(__file__).parent / ".data" / "web"
@@ -119,12 +127,47 @@ def load(clients: list[httpx.Client], path: str, params: dict, n: int) -> dict:
     }
 
 
+# wrk's Lua hooks: the request's headers, and the latency percentiles as JSON at the end.
+_WRK_SCRIPT = """
+wrk.headers = {headers}
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{{"n": %d, "errors": %d, "p50": %.3f, "p95": %.3f, "p99": %.3f, "seconds": %.3f}}\\n',
+    summary.requests, e.status + e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, summary.duration / 1e6))
+end
+"""
+
+
+def load_wrk(url: str, headers: dict[str, str], users: int, seconds: float) -> dict:
+    """``users`` connections kept busy for ``seconds`` by wrk; latencies in ms."""
+    lua = "{" + ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items())
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(_WRK_SCRIPT.format(headers=lua + "}"))
+    try:
+        out = subprocess.run(
+            ["wrk", "-t1", f"-c{users}", f"-d{seconds:g}s", "--timeout", "10s", "-s", f.name, url],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+    finally:
+        os.unlink(f.name)
+    r = json.loads(out.strip().splitlines()[-1])
+    r["rps"] = r["n"] / r["seconds"]
+    return r
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path, help="existing store (its key file next to it)")
     parser.add_argument("--clients", type=int, default=2000, help="region size when generated")
     parser.add_argument("--users", type=int, default=20, help="concurrent clients")
-    parser.add_argument("--requests", type=int, default=400, help="requests per endpoint")
+    parser.add_argument(
+        "--load", choices=("wrk", "python"), default="wrk" if shutil.which("wrk") else "python"
+    )
+    parser.add_argument("--seconds", type=float, default=15, help="wrk: seconds per endpoint")
+    parser.add_argument("--requests", type=int, default=400, help="python: requests per endpoint")
     parser.add_argument("--warmup", type=int, default=3, help="warm-up requests per client")
     # Measured: right after the warm-up (20 concurrent first requests that each compute the
     # catalogue) the server stays busy for a while; the static baseline then ran at 12 req/s
@@ -187,17 +230,32 @@ def main() -> int:
         ]
         print(
             f"server {url} (uvicorn, 1 process) over {source} · user gemeente:{gemeente} · "
-            f"{args.users} clients · {args.requests} requests per endpoint · "
+            f"{args.users} clients · "
+            + (f"wrk, {args.seconds:g} s" if args.load == "wrk" else f"{args.requests} requests")
+            + " per endpoint · "
             f"warm-up {args.warmup} per client, then {args.settle:g} s idle · "
             f"{os.cpu_count()} cores"
         )
         for _, group, path, params in endpoints:
             load(group, path, params, args.warmup * len(group))
         time.sleep(args.settle)
-        results = {
-            name: load(group, path, params, args.requests)
-            for name, group, path, params in endpoints
-        }
+        if args.load == "wrk":
+            results = {
+                name: load_wrk(
+                    str(httpx.URL(url + path, params=params)),
+                    {"Cookie": f"{auth.COOKIE}={pages[0].cookies[auth.COOKIE]}"}
+                    if group is pages
+                    else {"Authorization": f"Bearer {token}"},
+                    args.users,
+                    args.seconds,
+                )
+                for name, group, path, params in endpoints
+            }
+        else:
+            results = {
+                name: load(group, path, params, args.requests)
+                for name, group, path, params in endpoints
+            }
     finally:
         for c in clients:
             c.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 
 import duckdb
 import pytest
@@ -89,6 +90,72 @@ def test_record_failure_raises_access_log_error(con: duckdb.DuckDBPyConnection) 
 def test_no_bsn_in_the_log(con: duckdb.DuckDBPyConnection) -> None:
     access_log.record(con, "anna", None, "zoek cliënt 111222333", "ok")
     assert con.execute("SELECT wat FROM toegangslog").fetchone()[0] == "zoek cliënt [BSN]"
+
+
+# --- the journal: group commit for the web app ---------------------------------------------
+
+
+def test_concurrent_appends_form_one_whole_chain(kamer: Regiekamer) -> None:
+    """40 threads appending at once: 40 distinct numbers, 1..40, and the chain verifies."""
+    journal = access_log.Journal()
+    got: list[int] = []
+    start = threading.Barrier(40)
+
+    def append(i: int) -> None:
+        start.wait()
+        got.append(journal.append(kamer._connect, f"u{i}", "regio", f"kpi {i}", "ok"))
+
+    threads = [threading.Thread(target=append, args=(i,)) for i in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(got) == list(range(1, 41))
+    con = kamer._connect()
+    try:
+        assert access_log.verify(con) is None
+        rows = con.execute("SELECT volgnummer, wie FROM toegangslog").fetchall()
+    finally:
+        con.close()
+    assert {wie for _, wie in rows} == {f"u{i}" for i in range(40)}
+
+
+def test_journal_recovers_when_another_writer_moved_the_head(kamer: Regiekamer) -> None:
+    """A row written past the journal (another process, or `record` in a transaction) makes
+    its remembered head stale: the next append meets the primary key and writes on the
+    store's head instead of forking the chain."""
+    journal = access_log.Journal()
+    assert journal.append(kamer._connect, "anna", None, "kpi", "ok") == 1
+    con = kamer._connect()
+    try:
+        access_log.record(con, "bob", None, "export", "ok")  # number 2, not through the journal
+    finally:
+        con.close()
+    assert journal.append(kamer._connect, "anna", None, "kpi", "ok") == 3
+    con = kamer._connect()
+    try:
+        assert access_log.count(con) == 3 and access_log.verify(con) is None
+    finally:
+        con.close()
+
+
+def test_journal_failure_fails_every_caller_and_writes_nothing(kamer: Regiekamer) -> None:
+    journal = access_log.Journal()
+    con = kamer._connect()
+    con.execute("ALTER TABLE toegangslog RENAME TO weg")
+    con.close()
+    with pytest.raises(AccessLogError, match="toegangslog kan niet"):
+        journal.append(kamer._connect, "anna", None, "kpi", "ok")
+
+
+def test_a_served_read_is_refused_when_its_log_row_cannot_be_written(kamer: Regiekamer) -> None:
+    kamer.add_user("anna", "regio", PASSWORD)
+    anna = kamer.login("anna", PASSWORD).user
+    con = kamer._connect()
+    con.execute("ALTER TABLE toegangslog RENAME TO weg")
+    con.close()
+    with pytest.raises(AccessLogError):
+        kamer.kpi_for(anna, year=2025, kpis=["clienten"])
 
 
 # --- the command line --------------------------------------------------------------------

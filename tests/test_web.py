@@ -12,6 +12,7 @@ import html
 import json
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -142,6 +143,23 @@ def test_access_is_logged_in_an_unbroken_chain(server: Server) -> None:
     server.login("regio").get("/api/v1/bevindingen")
     after = server.kamer.verify_log()
     assert after.gebroken is None and after.regels > before.regels
+
+
+def test_each_request_writes_one_log_entry_even_under_concurrency(server: Server) -> None:
+    """The Overzicht reads two KPI results and writes one entry; 20 concurrent requests (the
+    journal groups their rows) write 20 entries, and the chain stays whole."""
+    client = server.login("regio")
+    client.get("/", params={"jaar": 2025})  # the first computations outside the count
+    client.get("/api/v1/kpi", params={"jaar": 2025})
+    before = server.kamer.verify_log().regels
+    assert client.get("/", params={"jaar": 2025}).status_code == 200
+    assert server.kamer.verify_log().regels == before + 1
+    with ThreadPoolExecutor(20) as pool:
+        answers = pool.map(lambda _: client.get("/api/v1/kpi", params={"jaar": 2025}), range(20))
+        codes = list(answers)
+    assert [r.status_code for r in codes] == [200] * 20
+    after = server.kamer.verify_log()
+    assert after.gebroken is None and after.regels == before + 21
 
 
 def test_charts_run_on_the_bundled_javascript(server: Server) -> None:

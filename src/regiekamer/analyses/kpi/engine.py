@@ -49,6 +49,8 @@ class Request:
 class Result:
     rows: list[dict] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # kpi -> why not at this grain
+    # The request key and source version of every KPI in ``rows``: equal texts, equal rows.
+    versie: str = ""
 
 
 def validate(request: Request) -> None:

@@ -133,17 +133,19 @@ def _overview(request: Request, user: User, jaar: int, wet: str | None) -> tuple
     rk = auth.kamer(request)
     own = ["gemeente"] if user.role.rol == "gemeente" else []
     # One figure per tile: split by wet only when a wet is chosen.
-    rows = rk.kpi_for(user, start=dt.date(jaar - 1, 1, 1), end=dt.date(jaar, 12, 31), per="year",
-                      by=(["wet"] if wet else []) + own, kpis=list(TILES)).rows  # fmt: skip
     by = ["wet", *own]
-    rows = [r for r in rows if (not wet or r["wet"] == wet) and _own(user, r)]
+    tiles_result, months_result = rk.kpis_for(user, [
+        {"start": dt.date(jaar - 1, 1, 1), "end": dt.date(jaar, 12, 31), "per": "year",
+         "by": (["wet"] if wet else []) + own, "kpis": list(TILES)},
+        {"year": jaar, "per": "month", "by": by, "kpis": ["clienten"]},
+    ])  # fmt: skip
+    rows = [r for r in tiles_result.rows if (not wet or r["wet"] == wet) and _own(user, r)]
     tiles = []
     for k in TILES:
         now = [r for r in rows if r["kpi"] == k and r["periode"] == str(jaar)]
         before = [r for r in rows if r["kpi"] == k and r["periode"] == str(jaar - 1)]
         tiles.append(_tile(k, now, before))
-    months = rk.kpi_for(user, year=jaar, per="month", by=by, kpis=["clienten"]).rows
-    months = [r for r in months if (not wet or r["wet"] == wet) and _own(user, r)]
+    months = [r for r in months_result.rows if (not wet or r["wet"] == wet) and _own(user, r)]
     return tiles, months
 
 
