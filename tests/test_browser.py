@@ -205,6 +205,36 @@ def test_the_overzicht_csv_downloads_through_its_link(
     page.close()
 
 
+def test_a_moved_knob_changes_the_scenario_figures(
+    login: Callable[[str], BrowserContext], server: Server
+) -> None:
+    """Prognose & scenario's: a gemeente moves the inflow slider with the keyboard; the page
+    recomputes, the scenario's figures change, the baseline's do not, and both charts draw."""
+    page, trouble = _open(login("gemeente"), server.url + "/", "/prognose")
+    row = "#naast-elkaar tbody tr:last-child"
+    scenario, basis = (
+        f"{row} td[data-kolom=uitgaven_scenario]",
+        f"{row} td[data-kolom=uitgaven_basis]",
+    )
+    before, base = page.inner_text(scenario), page.inner_text(basis)
+    assert before == base  # every knob at zero: the scenario is the baseline
+    page.focus("#instroom_alle")
+    with page.expect_navigation():
+        page.keyboard.press("Home")  # the slider to its lowest: no inflow at all
+    assert page.input_value("#instroom_alle") == "-100"
+    assert page.inner_text("output[for=instroom_alle]") == "-100 %"
+    assert page.inner_text(basis) == base
+    after = page.inner_text(scenario)
+    assert after != before, after
+    assert "-" in page.inner_text(f"{row} td[data-kolom=uitgaven_verschil]")
+    charts = page.query_selector_all("div.grafiek")
+    assert len(charts) == 2
+    for chart in charts:
+        page.wait_for_function(CHART_DRAWN, arg=chart, timeout=15_000)
+    assert trouble == []
+    page.close()
+
+
 FETCH = """async url => {
   const r = await fetch(url);
   return {status: r.status, body: await r.json()};

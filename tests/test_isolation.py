@@ -34,6 +34,7 @@ from regiekamer.faces.web import pages
 from regiekamer.faces.web.app import create_app
 from regiekamer.privacy.disclosure import suppress
 from regiekamer.settings import Settings
+from regiekamer.store import scenarios
 
 PASSWORD = "een-lang-wachtwoord-2025"
 PUBLIC_PATHS = {"/inloggen", "/openapi.json"}
@@ -253,6 +254,47 @@ def _themed(world: World, naam: str, params: dict, r: httpx.Response) -> None:
             )
 
 
+# Saved scenarios in the isolation store: one of another municipality (no role here may load
+# it: it answers as not found) and one of the region (every role may load it).
+FOREIGN_SCENARIO, REGION_SCENARIO = "andermans-plan", "regio-plan"
+
+
+def _prognose(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    """The forecast page and its downloads: a municipality gets its own forecast (the facade's
+    for its code alone), the other roles the region's; another municipality's saved scenario
+    answers 404 for everyone, the region's loads."""
+    if params.get("scenario") == FOREIGN_SCENARIO:
+        assert r.status_code == 404, (naam, r.status_code)
+        assert FOREIGN_SCENARIO not in r.text
+        return
+    assert r.status_code == 200, (naam, str(r.url), r.text[:300])
+    column, own = world.tenant(naam)
+    if str(r.url.path).endswith(".xlsx"):
+        assert r.content[:2] == b"PK"
+        return
+    if str(r.url.path).endswith(".csv"):
+        from regiekamer.analyses.prognose.scenario import Scenario
+        from regiekamer.faces.web.pages_prognose import SIMULATIES
+
+        only = [own] if column == "gemeente" else []
+        sc = Scenario("scenario")  # the page's name for the knobs as they are
+        if "scenario" in params:
+            sc = world.kamer.scenario(params["scenario"])
+        rows = world.kamer.prognose(scenarios=[sc], gemeenten=only, sims=SIMULATIES).jaren
+        want = {(w["scenario"] == "basis", w["jaar"], w["wet"]): w["uitgaven"] for w in rows}
+        got = list(csv.DictReader(io.StringIO(r.text), delimiter=";"))
+        assert got, naam
+        for g in got:
+            for base, col in ((True, "uitgaven_basis"), (False, "uitgaven_scenario")):
+                expected = want[(base, g["jaar"], g["wet"])]
+                assert float(g[col]) == pytest.approx(expected), (naam, col, g, expected)
+        return
+    if column == "gemeente":
+        assert f"gemeente {own}" in r.text
+    assert FOREIGN_SCENARIO not in r.text, naam  # not even listed
+    assert REGION_SCENARIO in r.text, naam
+
+
 def _themed_urls() -> tuple[str, ...]:
     from regiekamer.faces.web import views
 
@@ -456,6 +498,15 @@ ROUTES: dict[tuple[str, str], Probe] = {
         ({"jaar": JAAR}, {"jaar": JAAR, "formaat": "csv"}), _themed, urls=_themed_urls()
     ),
     ("GET", "/datakwaliteit"): Probe(({}, {"formaat": "csv"}), _datakwaliteit),
+    ("GET", "/prognose"): Probe(
+        ({}, {"scenario": FOREIGN_SCENARIO}, {"scenario": REGION_SCENARIO}), _prognose
+    ),
+    ("GET", "/prognose.{formaat}"): Probe(
+        ({}, {"scenario": FOREIGN_SCENARIO}, {"scenario": REGION_SCENARIO}),
+        _prognose,
+        urls=("/prognose.csv", "/prognose.xlsx"),
+    ),
+    ("POST", "/prognose/scenario"): Probe(({},), _logout_without_csrf, data={"naam": "x"}),
     ("GET", "/kpi"): Probe(({},), _no_tenant_data),
     ("POST", "/uitloggen"): Probe(({},), _logout_without_csrf, data={}),
     ("GET", "/api/v1/kpi"): Probe(KPI_BY, _kpi_rows, auth="token"),
@@ -549,6 +600,16 @@ def world(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     }
     for naam, rol in roles.items():
         rk.add_user(naam, rol, PASSWORD)
+    rk.save_scenario(f"naam: {REGION_SCENARIO}\nduur_pct: -10\n")
+    con = rk._connect()
+    try:  # as the page saves a municipality's own scenario: under its code
+        scenarios.save(
+            con,
+            f"gemeente:{gemeenten[1]}/{FOREIGN_SCENARIO}",
+            f"naam: {FOREIGN_SCENARIO}\nduur_pct: -20\n",
+        )
+    finally:
+        con.close()
     app = create_app(rk.settings)
     with serve(app) as url:
         yield World(

@@ -155,6 +155,50 @@ def test_current_year_adds_what_was_declared(small_store: Path) -> None:
     assert rows[0]["uitgaven"] == pytest.approx(rest + float(declared))
 
 
+def test_the_point_forecast_lies_in_the_simulated_band(fitted: model.Model) -> None:
+    """expected_spend (what prognose_jaar adds) is the simulation without its noise: per wet
+    and year inside the 80 % band, and close to the simulations' mean."""
+    from regiekamer.analyses.prognose import expected
+
+    rest = expected.expected_spend(fitted, 24)
+    assert rest.num_rows == sum(len(g.gemeente) for g in fitted.groups) * 24
+    assert min(rest["cent"].to_pylist()) >= 0
+    f = _run(fitted, months=24, sims=300)
+    cent = rest["cent"].to_numpy()
+    year = np.array([m.year for m in rest["maand"].to_pylist()])
+    wets = np.array(rest["wet"].to_pylist())
+    for j, span in enumerate(f.spans):
+        for w, wet in enumerate(simulate.WETTEN):
+            point = cent[(year == int(span.label)) & (wets == wet)].sum()
+            sims = f.spend[:, :, w, j].sum(axis=1)
+            lo, hi = np.quantile(sims, [0.1, 0.9])
+            assert lo <= point <= hi, (span.label, wet, point, lo, hi)
+            assert point == pytest.approx(sims.mean(), rel=0.06), (span.label, wet)
+
+
+def test_prognose_jaar_is_declared_plus_the_point_forecast(small_store: Path, tmp_path) -> None:
+    """The KPI for a year after the peilmaand is the model's point forecast summed over the
+    year's months; for the last declared year it is what was declared."""
+    import shutil
+
+    from regiekamer.analyses.prognose import expected
+
+    store = tmp_path / "k.duckdb"
+    shutil.copy(small_store, store)
+    rk = Regiekamer(Settings(store=store, key="test-key", workers=1))
+    got = rk.kpi(year=2026, by=["wet"], kpis=["prognose_jaar"]).rows
+    rest = expected.expected_spend(rk._prognose_fit()[1], 12)
+    cent, wets = rest["cent"].to_numpy(), np.array(rest["wet"].to_pylist())
+    assert {r["wet"] for r in got} == {"jeugd", "wmo"}
+    for row in got:
+        want = cent[wets == row["wet"]].sum()
+        assert row["waarde"] == pytest.approx(want / 100, rel=1e-9), row
+    closed = rk.kpi(year=2025, by=["wet"], kpis=["prognose_jaar", "uitgaven"]).rows
+    by = {(r["kpi"], r["wet"]): r["waarde"] for r in closed}
+    for wet in ("jeugd", "wmo"):
+        assert by[("prognose_jaar", wet)] == pytest.approx(by[("uitgaven", wet)])
+
+
 # --- accuracy: the backtest on stable rates, and a structural break ---------------------------
 
 

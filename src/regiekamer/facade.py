@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -23,6 +24,7 @@ from regiekamer.analyses.backends import open_backend
 from regiekamer.analyses.incentive import config as incentive_config
 from regiekamer.analyses.incentive import run as incentive_run
 from regiekamer.analyses.kpi import engine as kpi_engine
+from regiekamer.analyses.kpi.context import Remainder
 from regiekamer.analyses.kpi.definitions import BY_ID
 from regiekamer.analyses.kpi.definitions import CATALOGUE as KPI_CATALOGUE
 from regiekamer.analyses.verantwoording import Verantwoording
@@ -43,11 +45,12 @@ from regiekamer.store import kpi_cache, schema
 from regiekamer.store.connection import connect, share_one_instance
 
 if TYPE_CHECKING:  # imported where used: statsmodels is slow to import for every command
-    from regiekamer.analyses.prognose import backtest, model, summary
+    from regiekamer.analyses.prognose import backtest, model, simulate, summary
     from regiekamer.analyses.prognose.history import History
     from regiekamer.analyses.prognose.scenario import Scenario
 
 FINDING_KEYS = FINDING_FIELDS
+_PROGNOSE_LOCK = threading.Lock()  # the kept baseline forecasts, shared by server threads
 
 
 @dataclass
@@ -229,10 +232,11 @@ class Regiekamer:
             con.close()
         if todo:
             tables = sorted({t for k in todo for t in BY_ID[k].bronnen})
+            rest = self._prognose_remainder(end) if "prognose_jaar" in todo else None
             try:
                 with open_backend(self.settings, engine, tables) as backend:
                     todo_request = replace(request, kpis=tuple(todo))
-                    fresh = kpi_engine.compute(backend, todo_request, on_kpi=on_kpi)
+                    fresh = kpi_engine.compute(backend, todo_request, on_kpi=on_kpi, remainder=rest)
             except duckdb.OutOfMemoryException as exc:
                 raise RegiekamerError(
                     "Te weinig geheugen voor deze KPI-berekening binnen de grens van "
@@ -601,6 +605,20 @@ class Regiekamer:
                 cache[key] = (h, prognose_model.fit(h))
         return cache[key]
 
+    def _prognose_remainder(self, end: dt.date) -> Remainder:
+        """What the forecast model expects per cell and month after the peilmaand, up to
+        ``end``: the part of the KPI prognose_jaar that is not yet declared (computed here, on
+        the store, whichever backend runs the catalogue)."""
+        from regiekamer.analyses.prognose import expected
+        from regiekamer.analyses.prognose.history import TooLittleHistory, month_end, month_key
+
+        try:
+            _, fitted = self._prognose_fit()
+        except TooLittleHistory:
+            return Remainder(None, expected.SCHEMA.empty_table())
+        months = min(max(month_key(end) - fitted.origin, 0), 120)
+        return Remainder(month_end(fitted.origin), expected.expected_spend(fitted, months))
+
     def prognose(
         self,
         *,
@@ -637,9 +655,12 @@ class Regiekamer:
         result.historie = prognose_summary.history(h, only)
         base_rows: list[dict] = []
         for sc in [Basis(), *chosen]:
-            f = simulate.run(
-                fitted, sc, months=months, sims=sims, seed=seed, gemeenten=only, detail=detail
-            )
+            if sc.is_baseline:  # every knob at zero is the baseline exactly (same draws)
+                f = self._prognose_baseline(fitted, months, sims, seed, only, detail)
+            else:
+                f = simulate.run(
+                    fitted, sc, months=months, sims=sims, seed=seed, gemeenten=only, detail=detail
+                )
             rows = prognose_summary.years(f, sc.naam, only)
             if year is not None:
                 rows = [r for r in rows if r["jaar"] == str(year)]
@@ -653,6 +674,36 @@ class Regiekamer:
             if detail and f.cells:
                 result.cellen.extend(dict(r, scenario=sc.naam) for r in f.cells)
         return result
+
+    def _prognose_baseline(
+        self,
+        fitted: model.Model,
+        months: int,
+        sims: int,
+        seed: int,
+        only: set[str] | None,
+        detail: bool,
+    ) -> simulate.Forecast:
+        """The baseline forecast, kept per fitted model (so per store version) and request:
+        the page re-runs only the scenario when a knob moves."""
+        from regiekamer.analyses.prognose import simulate
+
+        key = (months, sims, seed, frozenset(only or ()), detail)
+        with _PROGNOSE_LOCK:
+            held = self.__dict__.get("_prognose_base")
+            if held is None or held[0] is not fitted:
+                held = (fitted, {})
+                self.__dict__["_prognose_base"] = held
+            found = held[1].get(key)
+        if found is None:
+            found = simulate.run(
+                fitted, None, months=months, sims=sims, seed=seed, gemeenten=only, detail=detail
+            )
+            with _PROGNOSE_LOCK:
+                if len(held[1]) > 32:  # a bound on memory: requests differ in few ways
+                    held[1].clear()
+                held[1][key] = found
+        return found
 
     def prognose_backtest(
         self,
@@ -720,6 +771,66 @@ class Regiekamer:
             return scenarios.delete(con, naam)
         finally:
             con.close()
+
+    # Saved scenarios per tenant (the web page): a municipality's are stored under its own
+    # prefix ("gemeente:0363/preventie") and only it sees them; the region's have no prefix
+    # (as the CLI saves them) and everyone may load them; the region roles save those.
+    SCENARIO_SAVERS = frozenset({"gemeente", "regio", "beheerder"})
+
+    @staticmethod
+    def _scenario_prefix(user: accounts.User) -> str:
+        return f"gemeente:{user.role.tenant}/" if user.role.rol == "gemeente" else ""
+
+    def scenarios_for(self, user: accounts.User) -> list[dict[str, object]]:
+        """The saved scenarios ``user`` may load: the tenant's own first, then the region's."""
+        own = self._scenario_prefix(user)
+        mine, region = [], []
+        for row in self.list_scenarios():
+            naam = str(row["naam"])
+            if own and naam.startswith(own):
+                mine.append(row | {"naam": naam[len(own) :], "eigen": True})
+            elif "/" not in naam:
+                region.append(row | {"eigen": not own})
+        return mine + region
+
+    def scenario_for(self, user: accounts.User, naam: str) -> Scenario:
+        """A saved scenario ``user`` may load (own, else the region's); any other answers as
+        not found, whether or not another tenant has one of that name."""
+        from regiekamer.analyses.prognose.scenario import ScenarioError
+
+        own = self._scenario_prefix(user)
+        if "/" not in naam:
+            for key in ([own + naam] if own else []) + [naam]:
+                try:
+                    return replace(self.scenario(key), naam=naam)
+                except ScenarioError:
+                    continue
+        raise ScenarioError(f"Geen opgeslagen scenario {naam!r}.")
+
+    def save_scenario_for(self, user: accounts.User, sc: Scenario) -> None:
+        """Save ``sc`` in the user's own space (refused for roles that may not save)."""
+        from regiekamer.errors import AccountError
+        from regiekamer.store import scenarios
+
+        if user.role.rol not in self.SCENARIO_SAVERS:
+            raise AccountError("Uw rol mag geen scenario's opslaan.")
+        con = self._connect()
+        try:
+            scenarios.save(con, self._scenario_prefix(user) + sc.naam, sc.to_yaml())
+        finally:
+            con.close()
+        self._log(user, f"prognose scenario opgeslagen naam={sc.naam}", "opgeslagen")
+
+    def prognose_for(
+        self, user: accounts.User, scenario: Scenario, *, months: int = 36, sims: int = 200
+    ) -> summary.Result:
+        """Baseline and ``scenario`` as ``user`` may see them: a municipality its own, the other
+        roles the region (forecast totals per wet, no client-level data); the access is
+        logged."""
+        own = [user.role.tenant] if user.role.rol == "gemeente" and user.role.tenant else []
+        result = self.prognose(months=months, scenarios=[scenario], gemeenten=own, sims=sims)
+        self._log(user, f"prognose scenario={scenario.naam} maanden={months}", "berekend")
+        return result
 
     # --- contracten en rechtmatigheid (analyses/rechtmatigheid.py, verantwoording.py) ---
 

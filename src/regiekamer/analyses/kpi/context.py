@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from regiekamer.analyses import periods as P
 from regiekamer.analyses import trajectories as T
+from regiekamer.errors import RegiekamerError
 
 OPEN_END = ibis.date(9999, 12, 31)  # an open end; keeps overlap tests pure inequalities
 
@@ -39,6 +42,18 @@ AGE_GROUPS = (
 )
 
 
+@dataclass(frozen=True)
+class Remainder:
+    """The forecast part of ``prognose_jaar``: what the forecast model (analyses/prognose)
+    expects per cell and month after the peilmaand. It is computed outside the backend, once
+    per store version (numpy and statsmodels, which Spark does not run), and joined in as a
+    reference table, so that every backend adds the same figures to its own declared spend.
+    """
+
+    cut: dt.date | None  # last day of the peilmaand; None: the store holds no forecast yet
+    rest: pa.Table  # wet, gemeente, productcategorie, maand (first day), cent (float64)
+
+
 class Context:
     """One request: a backend, a window [start, end] split into periods, and the grain."""
 
@@ -54,6 +69,7 @@ class Context:
         norm_per_category: dict[str, int] | None = None,
         wanted: Sequence[str] = (),
         cache: bool = True,
+        remainder: Remainder | None = None,
     ) -> None:
         self.con = con
         self.start, self.end, self.per = start, end, per
@@ -65,6 +81,14 @@ class Context:
         self.wanted = set(wanted)  # the KPIs of this request: what is worth sharing
         self._cache = cache
         self._share = cache and len(self.wanted) > 1
+        self._remainder = remainder
+
+    @property
+    def remainder(self) -> Remainder:
+        """The forecast's remainder for ``prognose_jaar`` (the facade supplies it)."""
+        if self._remainder is None:
+            raise RegiekamerError("prognose_jaar vraagt de restprognose van het model.")
+        return self._remainder
 
     # -- store tables and derived facts -------------------------------------------------------
     def table(self, name: str) -> ir.Table:

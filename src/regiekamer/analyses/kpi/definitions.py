@@ -9,6 +9,7 @@ declared once and appear as ``<id>_mediaan`` and ``<id>_p90``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -335,39 +336,35 @@ def _budgetuitputting(ctx: Context) -> ir.Table:
 
 
 def _prognose(ctx: Context) -> ir.Table:
-    """Realised spend plus, per allocation still active at the horizon, its recent monthly run
-    rate (the three months up to the horizon) times the months it has left in the year."""
-    realised = ctx.at(_prestaties(ctx), "begindatum")
-    cols = ["periode", "wet", "gemeente", "aanbieder", "client_id"]
-    cols += ["productcategorie", "toewijzing_nummer", "cent"]
-    realised = realised.select(*cols)
-    horizon = ctx.invoice_horizon
-    if horizon is None:
-        t, keys = ctx.grain(realised)
-        return _cells(t, keys, t.cent.sum() / 100)
-    h_month = horizon.year * 12 + horizon.month
+    """Spend declared up to the peilmaand plus what the forecast model expects for each later
+    month of the period (``ctx.remainder``: computed once by analyses/prognose, joined in as a
+    reference table so every backend adds the same figures).
+
+    ``n``: the clients with a declared prestatie in the period up to the peilmaand and, in a
+    period the forecast reaches, those with one in the 12 months up to the peilmaand: the
+    forecast's cost level rests on them.
+    """
+    r = ctx.remainder
     p = _prestaties(ctx)
-    recent = p.filter(
-        (p.begindatum.year() * 12 + p.begindatum.month()) > h_month - 3,
-        p.begindatum <= horizon,
-    )
-    k = ("wet", "gemeente", "toewijzing_nummer")
-    rate = recent.group_by(*k).aggregate(som_cent=recent.cent.sum())
-    a = ctx.allocations
-    a = a.filter(a.ingangsdatum <= horizon, a.einddatum.isnull() | (a.einddatum > horizon))
-    a = a.join(rate, [a[c] == rate[c] for c in k]).select(*a.columns, "som_cent")
-    # An allocation that began inside the three months is averaged over the months it ran.
-    ran = h_month - (a.ingangsdatum.year() * 12 + a.ingangsdatum.month()) + 1
-    a = a.mutate(maand_cent=a.som_cent.cast("float64") / ibis.greatest(ibis.least(ran, 3), 1))
-    a = a.cross_join(ctx.periods)
-    year_end = a.p_begin.year() * 12 + 12
-    last = ibis.least(year_end, (a.einddatum.year() * 12 + a.einddatum.month()).fill_null(year_end))
-    first = ibis.greatest(h_month + 1, a.p_begin.year() * 12 + 1)
-    months = ibis.greatest(last - first + 1, 0)
-    rest = a.filter(months > 0).select(*cols[:-1], cent=a.maand_cent * months)
-    # Invoice columns are never empty, allocation columns may be: union them as nullable.
-    realised = realised.mutate(cent=realised.cent.cast("float64")).cast(rest.schema())
-    t, keys = ctx.grain(realised.union(rest))
+    if r.cut is None:  # nothing to forecast from: the declared spend is all there is
+        t, keys = ctx.grain(ctx.at(p, "begindatum"))
+        return _cells(t, keys, t.cent.sum() / 100)
+    cols = ["periode", "wet", "gemeente", "productcategorie", "client_id"]
+    declared = ctx.at(p.filter(p.begindatum <= r.cut), "begindatum")
+    declared = declared.select(*cols, cent=declared.cent.cast("float64"))
+    month = r.cut.year * 12 + r.cut.month - 1 - 11
+    since = dt.date(month // 12, month % 12 + 1, 1)
+    recent = p.filter(p.begindatum >= since, p.begindatum <= r.cut)
+    ahead = ctx.periods.filter(ctx.periods.p_eind > r.cut).select("periode")
+    recent = recent.cross_join(ahead)
+    recent = recent.select(*cols, cent=ibis.literal(0, "float64"))
+    schema = declared.schema()
+    t = declared.union(recent.cast(schema))
+    if r.rest.num_rows:  # none when the window ends before the peilmaand
+        rest = ctx.at(ibis.memtable(r.rest), "maand")
+        rest = rest.select(*cols[:-1], client_id=ibis.null("string"), cent=rest.cent)
+        t = t.union(rest.cast(schema))
+    t, keys = ctx.grain(t)
     return _cells(t, keys, t.cent.sum() / 100)
 
 
@@ -459,6 +456,7 @@ def _uitstroom_naar_werk(ctx: Context) -> ir.Table:
 
 _WHO_ALL = (GEMEENTE, AANBIEDER, ACCOUNTANT)
 _REGION = ("wet", "gemeente")
+_FORECAST = ("wet", "gemeente", "productcategorie")  # the forecast model's cells
 
 CATALOGUE: tuple[KPI, ...] = (
     KPI("clienten", "Cliënten in zorg", "Clients in care", "aantal",
@@ -487,9 +485,12 @@ CATALOGUE: tuple[KPI, ...] = (
         (GEMEENTE, ACCOUNTANT), (*_SPEND, "budget"), _budgetuitputting,
         dims=_REGION, per=("year",)),
     KPI("prognose_jaar", "Prognose jaaruitgaven", "Year-end forecast", "euro",
-        "Wat het hele jaar naar verwachting kost: wat al gedeclareerd is, plus voor elke lopende "
-        "toewijzing het recente maandbedrag maal de maanden die nog resten.",
-        (GEMEENTE, ACCOUNTANT), _SPEND, _prognose, per=("year",)),
+        "Wat het hele jaar naar verwachting kost: wat tot en met de peilmaand (de laatste hele "
+        "declaratiemaand) is gedeclareerd, plus wat het prognosemodel voor de maanden daarna "
+        "verwacht uit de instroom per 1.000 inwoners, de duur van trajecten en de kosten per "
+        "cliëntmaand (zie regiekamer prognose). Per wet, gemeente en productcategorie.",
+        (GEMEENTE, ACCOUNTANT), (*_SPEND, "levering", "populatie"), _prognose,
+        dims=_FORECAST, per=("year",)),
     *_distribution(
         "doorlooptijd_verzoek_toewijzing_dagen", "Doorlooptijd verzoek tot toewijzing",
         "Request to allocation time",

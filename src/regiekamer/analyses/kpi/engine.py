@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from regiekamer.analyses import periods as P
-from regiekamer.analyses.kpi.context import DIMS, Context
+from regiekamer.analyses.kpi.context import DIMS, Context, Remainder
 from regiekamer.analyses.kpi.definitions import BY_ID, CATALOGUE, KPI
 from regiekamer.analyses.periods import PER
 from regiekamer.errors import RegiekamerError
@@ -77,8 +77,10 @@ def compute(
     request: Request,
     *,
     on_kpi: Callable[[str], None] | None = None,
+    remainder: Remainder | None = None,
 ) -> Result:
-    """Compute the requested KPIs; ``on_kpi`` is called after each one (progress)."""
+    """Compute the requested KPIs; ``on_kpi`` is called after each one (progress).
+    ``remainder`` is the forecast model's reference input for ``prognose_jaar``."""
     validate(request)
     ctx = Context(
         con,
@@ -92,6 +94,7 @@ def compute(
         # Ibis registers the small in-memory tables (periods, calendar) with Spark only when a
         # query runs, not when a result is cached: on Spark, shared results are recomputed.
         cache=con.name == "duckdb",
+        remainder=remainder,
     )
     result = Result()
     computed: dict[str, list[dict]] = {}

@@ -24,6 +24,10 @@ from regiekamer.errors import RegiekamerError
 OPEN = 10**6  # the end month of a zorgperiode still running at the origin
 
 
+class TooLittleHistory(RegiekamerError):
+    """The store holds too little to learn a forecast from (no invoices, no zorgperioden)."""
+
+
 def month_key(d: dt.date) -> int:
     return d.year * 12 + d.month - 1
 
@@ -62,7 +66,7 @@ def default_origin(con: ibis.BaseBackend) -> int:
     month before it when that period ends before the month does."""
     last = con.execute(con.table("prestatie").einddatum.max())
     if last is None:
-        raise RegiekamerError("De store heeft nog geen declaraties: er is niets om op te leren.")
+        raise TooLittleHistory("De store heeft nog geen declaraties: er is niets om op te leren.")
     if isinstance(last, dt.datetime) or hasattr(last, "to_pydatetime"):
         last = last.date()  # a pandas Timestamp from some backends
     key = month_key(last)
@@ -105,7 +109,7 @@ def read(con: ibis.BaseBackend, origin: int) -> History:
     s = p.group_by("cel", "maand").aggregate(cent=p.cent.sum()).to_pyarrow()
     pop = con.table("populatie").to_pyarrow()
     if zc.num_rows == 0 or s.num_rows == 0:
-        raise RegiekamerError(
+        raise TooLittleHistory(
             "Te weinig historie voor een prognose: er zijn zorgperioden (start- en "
             "stopberichten) én declaraties nodig tot de peildatum."
         )

@@ -153,7 +153,7 @@ def _inflow_factor(model: Model, g: Group, sc: Scenario) -> np.ndarray:
     return np.maximum(1 + g.verwijzer_share @ change, 0.0)
 
 
-def _expected_inflow(model: Model, g: Group, sc: Scenario, ahead: np.ndarray, start: int):
+def expected_inflow(model: Model, g: Group, sc: Scenario, ahead: np.ndarray, start: int):
     """(cells, months) mean new zorgperioden under the knobs, before simulation noise."""
     inhabitants = model.inhabitants(g.gemeente, g.wet, ahead) / 1000
     lam = g.rate[:, None] * np.exp(g.season[ahead % 12])[None, :] * inhabitants
@@ -182,7 +182,7 @@ def _moved_inflow(model, groups, sc: Scenario, ahead, start) -> dict[tuple[str, 
         if not sc.applies(g.wet) or g.categorie not in RESIDENTIAL.get(g.wet, ()):
             continue
         # The residential inflow under the other knobs, before the shift takes its share.
-        base = _expected_inflow(model, g, replace(sc, verblijf_naar_ambulant_pct=0), ahead, start)
+        base = expected_inflow(model, g, replace(sc, verblijf_naar_ambulant_pct=0), ahead, start)
         for i, code in enumerate(g.gemeente.tolist()):
             key = (g.wet, code)
             moved[key] = moved.get(key, 0) + base[i] * after * shift / 100
@@ -235,7 +235,7 @@ def _simulate_group(model, g: Group, sc: Scenario, ahead, start, sims, rng, move
     cost = g.cost[None, :] * np.exp(g.cost_se[None, :] * z - g.cost_se**2 / 2)
     base_h = hz
     knob_h = _hazards(g, sc, hz)
-    lam = _expected_inflow(model, g, sc, ahead, start)
+    lam = expected_inflow(model, g, sc, ahead, start)
     extra = np.zeros((G, H))
     if moved and g.categorie == AMBULANT.get(g.wet):
         for i, code in enumerate(g.gemeente.tolist()):

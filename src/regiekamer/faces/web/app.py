@@ -21,6 +21,7 @@ from regiekamer.faces.web import (
     pages,
     pages_contracten,
     pages_integraal,
+    pages_prognose,
     pages_rechtmatigheid,
     pages_verevening,
 )
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, *, openapi_only: bool = False) 
     app.state.kamer = kamer
     errors.install(app)
     app.include_router(pages.router)
+    app.include_router(pages_prognose.router)
     app.include_router(api.router)
     app.include_router(pages_contracten.router)
     app.include_router(pages_rechtmatigheid.router)

@@ -359,13 +359,14 @@ def data_quality(
 PAGES: tuple[tuple[str, str], ...] = (
     ("/", "Overzicht"),
     *((f"/thema/{v.slug}", v.titel) for v in views.VIEWS),
-    ("/datakwaliteit", "Datakwaliteit"),
-    ("/kpi", "KPI's"),
+    ("/prognose", "Prognose & scenario's"),
     ("/contracten", "Contracten"),
     ("/rechtmatigheid", "Rechtmatigheid"),
     ("/verevening", "Verevening"),
     ("/incentives", "Incentives"),
     ("/integraal", "Integraal"),
+    ("/datakwaliteit", "Datakwaliteit"),
+    ("/kpi", "KPI's"),
 )
 # Pages that only some roles may open (path -> roles); every other page is for every role.
 # The menu shows a page only to those roles, and the page refuses the others (403).
