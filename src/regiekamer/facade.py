@@ -1005,8 +1005,8 @@ class Regiekamer:
         return fired
 
     def signals_for(self, user: accounts.User | None, *, actief: bool = True) -> list[dict]:
-        """The stored signals ``user`` may see (its own municipality's or provider's; of an
-        agreement: who may see the agreement), newest period first."""
+        """The stored signals ``user`` may see (a tenant: those of its own municipality or
+        provider), newest period first; computed first when their sources changed."""
         from regiekamer.analyses import afspraken as A
         from regiekamer.analyses.signalen import RULES
         from regiekamer.store import afspraken as stored
@@ -1023,20 +1023,16 @@ class Regiekamer:
         con = self._connect()
         try:
             rows = stored.signals(con)
-            agreements = {a.afspraak_id: a for a in stored.agreements(con)}
         finally:
             con.close()
         out = []
         for s in rows:
             if actief and not s["actief"]:
                 continue
-            if user is not None and user.role.rol not in A.REGION_WIDE:
-                a = agreements.get(s["afspraak_id"]) if s["afspraak_id"] else None
-                if a is not None:
-                    if not A.can_see(user.role, a):
-                        continue
-                elif s[user.role.rol] != user.role.tenant:
-                    continue
+            # A signal's values are raw KPI cells: a tenant sees only those of its own cell.
+            tenant = user is not None and user.role.rol not in A.REGION_WIDE
+            if tenant and s[user.role.rol] != user.role.tenant:
+                continue
             out.append(s | {"titel": RULES[s["code"]]})
         return out
 

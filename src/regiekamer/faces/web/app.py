@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, Response
 
 from regiekamer import __version__
 from regiekamer.facade import Regiekamer
-from regiekamer.faces.web import api, errors, pages
+from regiekamer.faces.web import api, api_afspraken, errors, pages, pages_afspraken
 from regiekamer.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -45,6 +45,8 @@ def create_app(settings: Settings | None = None, *, openapi_only: bool = False) 
     errors.install(app)
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(pages_afspraken.router)
+    app.include_router(api_afspraken.router)
 
     @app.get("/static/vega.js", include_in_schema=False)
     def vega() -> Response:

@@ -233,6 +233,7 @@ def overview(
         bereik=_reach(user),
         tegels=tiles,
         trend_spec=_trend_spec(months),
+        signalen=auth.kamer(request).signals_for(user)[:10],  # the user's own (pages_afspraken)
     )
 
 
@@ -358,5 +359,9 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("/", "Overzicht"),
     *((f"/thema/{v.slug}", v.titel) for v in views.VIEWS),
     ("/datakwaliteit", "Datakwaliteit"),
+    ("/afspraken", "Afspraken"),
+    ("/signalen", "Signalen"),
+    ("/acties", "Verbeteracties"),
+    ("/evaluatie", "Evaluatie"),
     ("/kpi", "KPI's"),
 )
