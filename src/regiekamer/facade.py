@@ -1007,7 +1007,6 @@ class Regiekamer:
     def signals_for(self, user: accounts.User | None, *, actief: bool = True) -> list[dict]:
         """The stored signals ``user`` may see (a tenant: those of its own municipality or
         provider), newest period first; computed first when their sources changed."""
-        from regiekamer.analyses import afspraken as A
         from regiekamer.analyses.signalen import RULES
         from regiekamer.store import afspraken as stored
 
@@ -1030,8 +1029,7 @@ class Regiekamer:
             if actief and not s["actief"]:
                 continue
             # A signal's values are raw KPI cells: a tenant sees only those of its own cell.
-            tenant = user is not None and user.role.rol not in A.REGION_WIDE
-            if tenant and s[user.role.rol] != user.role.tenant:
+            if user is not None and not Scope.of(user).sees_unsuppressed(s):
                 continue
             out.append(s | {"titel": RULES[s["code"]]})
         return out

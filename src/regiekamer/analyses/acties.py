@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from regiekamer.analyses.afspraken import REGION_WIDE, NotOwner
+from regiekamer.analyses.afspraken import NotOwner
 from regiekamer.errors import RegiekamerError
 from regiekamer.privacy.accounts import Role
+from regiekamer.privacy.scope import Scope
 
 STATUSES = ("open", "in_behandeling", "afgerond", "vervallen")
 STATUS_NL = {
@@ -27,9 +28,9 @@ WRITERS = frozenset({"regio", "gemeente", "aanbieder"})
 
 
 def visible(role: Role, action: dict) -> bool:
-    if role.rol in REGION_WIDE:
-        return True
-    return role.tenant is not None and action.get(role.rol) == role.tenant
+    """The region's roles see every action, a tenant those shared with it (the central scope
+    rule: the action's gemeente or aanbieder is the tenant's own)."""
+    return Scope(role).sees_unsuppressed(action)
 
 
 def require_writer(role: Role) -> None:

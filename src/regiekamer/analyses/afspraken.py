@@ -32,10 +32,10 @@ from regiekamer.analyses.kpi.definitions import BY_ID
 from regiekamer.errors import RegiekamerError
 from regiekamer.ingest.findings import Finding
 from regiekamer.privacy.accounts import Role
+from regiekamer.privacy.scope import REGION_WIDE
 
 NIVEAUS = ("regio", "gemeente", "aanbieder", "contract")
 PARTIJEN = ("regio", "gemeente", "aanbieder", "accountant")
-REGION_WIDE = frozenset({"regio", "accountant", "beheerder"})
 # How fine each grain is: ``per`` may be the period's own grain or a finer one.
 _FINENESS = {"year": 0, "quarter": 1, "month": 2}
 _PERIOD = re.compile(r"^(\d{4})(?:-(?:[QK]([1-4])|(0[1-9]|1[0-2])))?$")
