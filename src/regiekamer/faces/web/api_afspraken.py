@@ -40,6 +40,8 @@ class Signaal(BaseModel):
 
 def _signals(request: Request, user: User, sinds: dt.datetime | None, alle: bool) -> list[dict]:
     rows = auth.kamer(request).signals_for(user, actief=not alle)
+    if sinds is not None and sinds.tzinfo is not None:  # the store keeps UTC without a zone
+        sinds = sinds.astimezone(dt.UTC).replace(tzinfo=None)
     return [s for s in rows if sinds is None or s["berekend_op"] >= sinds]
 
 
