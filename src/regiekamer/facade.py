@@ -883,12 +883,9 @@ class Regiekamer:
                 raise A.NotOwner(f"Een afspraak op dit niveau is niet van {user.role}.")
             with _transaction(con):
                 if afspraak_id is None and stored.agreements(con, a.afspraak_id):
-                    raise A.Invalid([])  # never overwrite another's agreement by its id
+                    # "New" never overwrites an agreement (perhaps another's) by its id.
+                    raise RegiekamerError(f"Afspraak {a.afspraak_id} bestaat al.")
                 stored.save_agreement(con, a, user.naam)
-        except A.Invalid as exc:
-            if not exc.findings:
-                raise RegiekamerError(f"Afspraak {a.afspraak_id} bestaat al.") from exc
-            raise
         finally:
             con.close()
         self._log(user, f"afspraak vastleggen {a.afspraak_id}", "ok")
