@@ -42,7 +42,10 @@ def _signals(request: Request, user: User, sinds: dt.datetime | None, alle: bool
     rows = auth.kamer(request).signals_for(user, actief=not alle)
     if sinds is not None and sinds.tzinfo is not None:  # the store keeps UTC without a zone
         sinds = sinds.astimezone(dt.UTC).replace(tzinfo=None)
-    return [s for s in rows if sinds is None or s["berekend_op"] >= sinds]
+    rows = [s for s in rows if sinds is None or s["berekend_op"] >= sinds]
+    # RFC 3339 (the schema's date-time) asks for a zone: the stored times are UTC.
+    stamps = ("eerst_berekend_op", "berekend_op")
+    return [s | {k: s[k].replace(tzinfo=dt.UTC) for k in stamps} for s in rows]
 
 
 SINDS = Query(None, description="Alleen signalen berekend op of na dit moment (UTC, ISO 8601).")
@@ -73,7 +76,7 @@ def signals_atom(
 ) -> Response:
     rows = _signals(request, user, sinds, alle)
     base = str(request.base_url).rstrip("/")
-    updated = max((s["berekend_op"] for s in rows), default=dt.datetime(2000, 1, 1))
+    updated = max((s["berekend_op"] for s in rows), default=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
     entries = "".join(
         "<entry>"
         f"<id>urn:regiekamer:signaal:{s['signaal_id']}</id>"
