@@ -319,16 +319,13 @@ def check(items: list[AfspraakIn], known: Known, lines: configfile.Lines) -> tup
         if _FINENESS[per] < _FINENESS[span.per]:
             fail("RK-AFSPR-05", "per", reden=f"per {per} is grover dan de periode {span.label}")
         scope = _scope(it, known, fail)
+        a = _build(it, span, per, scope) if scope is not None else None
         if it.kpi not in BY_ID:
             fail("RK-AFSPR-01", "kpi", waarde=it.kpi)
-        elif scope is not None:
-            a = _build(it, span, per, scope)
-            why = BY_ID[it.kpi].unsupported(a.by, per)
-            if why:
-                fail("RK-AFSPR-04", "kpi", kpi=it.kpi, reden=why)
-        if len(found) > before or scope is None:
+        elif a is not None and (why := BY_ID[it.kpi].unsupported(a.by, per)):
+            fail("RK-AFSPR-04", "kpi", kpi=it.kpi, reden=why)
+        if len(found) > before or a is None:
             continue
-        a = _build(it, span, per, scope)
         if a.na_aanvang:
             found.append(
                 lines.finding(
