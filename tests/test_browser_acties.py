@@ -22,7 +22,7 @@ from live import serve
 from regiekamer.facade import Regiekamer
 from regiekamer.faces.web.app import create_app
 from regiekamer.settings import Settings
-from test_browser import CHROMIUM, FLAGS, PASSWORD
+from test_browser import AXE, AXE_RUN, CHROMIUM, FLAGS, PASSWORD
 
 pytestmark = [
     pytest.mark.browser,
@@ -149,3 +149,28 @@ def test_an_action_on_a_signal_is_done_by_the_provider_and_evaluated(
     manager.close()
     done = cycle.kamer.action_for(None, int(actie.rsplit("/", 1)[1]))
     assert [w["status"] for w in done["wijzigingen"]] == ["open", "afgerond"]
+
+
+def test_the_pages_with_agreements_and_actions_have_no_serious_accessibility_violations(
+    login: Callable[[str], BrowserContext], cycle: Cycle
+) -> None:
+    """The detail pages and an evaluation with content (the menu pages are checked by
+    tests/test_browser.py on a store without agreements)."""
+    assert AXE.exists(), f"{AXE} ontbreekt; scripts/setup.sh installeert axe-core met npm"
+    rk = cycle.kamer
+    actie_id = rk.add_action(None, {"onderwerp_soort": "afspraak",
+                                    "onderwerp": "clienten-aanbieder", "titel": "Toegankelijk",
+                                    "eigenaar": "test", "aanbieder": cycle.aanbieder})  # fmt: skip
+    found = {}
+    context = login("contractmanager")
+    for path in ("/afspraken", "/afspraken/clienten-aanbieder", "/signalen", "/acties",
+                 f"/acties/{actie_id}", "/evaluatie?periode=2025-Q3"):  # fmt: skip
+        page = context.new_page()
+        response = page.goto(path)
+        assert response is not None and response.status == 200, path
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate(AXE_RUN)
+        if violations:
+            found[path] = violations
+        page.close()
+    assert found == {}, found
