@@ -231,6 +231,31 @@ def test_agreements_keep_their_history_and_a_reimport_changes_nothing(
     assert kamer.import_afspraken(exported)["ongewijzigd"] == 3
 
 
+@pytest.mark.parametrize(
+    "scope",
+    [
+        {"niveau": "regio"},
+        {"niveau": "gemeente", "gemeente": "0375", "wet": "wmo"},
+        {"niveau": "aanbieder", "aanbieder": "12345678", "gemeente": "0375"},
+        {"niveau": "contract", "contract": "C-1"},
+    ],
+)
+def test_every_level_of_agreement_exports_to_what_imports_back(scope: dict) -> None:
+    from regiekamer.analyses.configfile import Lines
+
+    known = A.Known(frozenset({"0375"}), frozenset({"12345678"}),
+                    {"C-1": ("12345678", "jeugd", ("0375", "0363"))})  # fmt: skip
+    values = {"id": "x", "periode": "2025-Q2", "per": "month", "kpi": "clienten",
+              "richting": ">=", "doel": 3, "afgesproken_door": ["regio"],
+              "afgesproken_op": dt.date(2025, 3, 1)} | scope  # fmt: skip
+    a, _ = A.from_form(values, known)
+    if scope["niveau"] == "contract":
+        assert (a.aanbieder, a.wet, a.gemeenten) == ("12345678", "jeugd", ("0375", "0363"))
+    items = A.FileIn.model_validate({"afspraken": [a.export()]}).afspraken
+    again, found = A.check(items, known, Lines("export.yaml", None))
+    assert found == [] and [b.content() for b in again] == [a.content()]
+
+
 def test_a_failed_import_leaves_the_register_as_it_was(kamer: Regiekamer, tmp_path: Path) -> None:
     kamer.import_afspraken(_write(tmp_path, YAML))
     before = kamer.export_afspraken()

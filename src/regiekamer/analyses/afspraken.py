@@ -168,7 +168,9 @@ class Afspraak:
         if self.per != self.span.per:
             out["per"] = self.per
         out["niveau"] = self.niveau
-        for k in ("wet", "gemeente", "aanbieder", "contract_id"):
+        # A contract's agreement names only the contract: its aanbieder and wet come from it.
+        scope = ("contract_id",) if self.contract_id else ("wet", "gemeente", "aanbieder")
+        for k in scope:
             if getattr(self, k):
                 out["contract" if k == "contract_id" else k] = getattr(self, k)
         out |= {
