@@ -256,6 +256,13 @@ def test_every_level_of_agreement_exports_to_what_imports_back(scope: dict) -> N
     assert found == [] and [b.content() for b in again] == [a.content()]
 
 
+def test_the_example_file_imports_with_only_its_late_agreement_marked(kamer: Regiekamer) -> None:
+    example = Path(__file__).resolve().parents[1] / "examples" / "afspraken.yaml"
+    done = kamer.import_afspraken(example)
+    assert done["nieuw"] == 3 and [f.code for f in done["waarschuwingen"]] == ["RK-AFSPR-07"]
+    assert [a.afspraak_id for a in kamer.afspraken() if a.na_aanvang] == ["gemeente-0375-uitval-q3"]
+
+
 def test_a_failed_import_leaves_the_register_as_it_was(kamer: Regiekamer, tmp_path: Path) -> None:
     kamer.import_afspraken(_write(tmp_path, YAML))
     before = kamer.export_afspraken()
