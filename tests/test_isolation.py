@@ -483,6 +483,113 @@ def _integraal(world: World, naam: str, params: dict, r: httpx.Response) -> None
     assert foreign > 0 if column else True
 
 
+# --- agreements, signals, actions (pages_afspraken.py, api_afspraken.py) ---------------------
+# The world holds an agreement and an action for each tenant and one for another of the same
+# kind (see _seed_afspraken); who may see which:
+AFSPRAKEN = ("g-eigen", "g-ander", "a-eigen", "a-ander", "regio-breed")
+ACTIES = (1, 2, 3, 4)  # on g-eigen, g-ander, a-eigen, a-ander, in this order
+SEES_AFSPRAKEN = {"gemeente": {"g-eigen", "regio-breed"}, "aanbieder": {"a-eigen", "regio-breed"}}
+SEES_ACTIES = {"gemeente": {1}, "aanbieder": {3}}
+
+
+def _seen_afspraken(naam: str) -> set[str]:
+    return SEES_AFSPRAKEN.get(naam, set(AFSPRAKEN))
+
+
+def _seen_acties(naam: str) -> set[int]:
+    return SEES_ACTIES.get(naam, set(ACTIES))
+
+
+def _no_foreign_codes(world: World, naam: str, text: str) -> None:
+    for code in _others(world, naam):
+        assert code not in text, f"{naam} ziet / sees {code}"
+
+
+def _afspraken_page(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    assert r.status_code == 200, (naam, r.text[:300])
+    shown = set(re.findall(r'href="/afspraken/([\w.\-]+)"', r.text))
+    assert shown == _seen_afspraken(naam), (naam, shown)
+    _no_foreign_codes(world, naam, r.text)
+
+
+def _afspraak_page(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    afspraak_id = r.url.path.rsplit("/", 1)[1]
+    if afspraak_id in _seen_afspraken(naam):
+        assert r.status_code == 200, (naam, afspraak_id, r.text[:300])
+        _no_foreign_codes(world, naam, r.text)
+    else:
+        assert r.status_code == 404, (naam, afspraak_id, r.status_code)
+        assert afspraak_id not in r.text or "Niet gevonden" in r.text
+
+
+def _form_without_csrf(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    """A change without the session's CSRF token is refused before anything is looked up."""
+    assert r.status_code == 403, (naam, str(r.url), r.status_code)
+    _no_foreign_codes(world, naam, r.text)
+
+
+def _expected_signals(world: World, naam: str) -> set[str]:
+    column, own = world.tenant(naam)
+    con = world.kamer._connect(read_only=True)
+    try:
+        where = f"{column or 'code'} = ?"
+        rows = con.execute(
+            f"SELECT signaal_id FROM signaal WHERE actief AND (? IS NULL OR {where})", [own, own]
+        ).fetchall()
+    finally:
+        con.close()
+    return {s for (s,) in rows}
+
+
+def _signalen_page(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    assert r.status_code == 200, (naam, r.text[:300])
+    shown = set(re.findall(r'<tr class="signaal" id="(s[0-9a-f]+)"', r.text))
+    assert shown == _expected_signals(world, naam), naam
+    _no_foreign_codes(world, naam, r.text)
+
+
+def _signalen_json(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    assert r.status_code == 200, (naam, r.text[:300])
+    rows = r.json()
+    assert {s["signaal_id"] for s in rows} == _expected_signals(world, naam), naam
+    column, own = world.tenant(naam)
+    assert all(column is None or s[column] == own for s in rows)
+    if column is not None:
+        assert rows, "de test vraagt niets / the tenant has no signal of its own"
+
+
+def _signalen_atom(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    assert r.status_code == 200 and "atom" in r.headers["content-type"], (naam, r.text[:300])
+    shown = set(re.findall(r"<id>urn:regiekamer:signaal:(s[0-9a-f]+)</id>", r.text))
+    assert shown == _expected_signals(world, naam), naam
+    _no_foreign_codes(world, naam, r.text)
+
+
+def _acties_page(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    assert r.status_code == 200, (naam, r.text[:300])
+    shown = {int(i) for i in re.findall(r'href="/acties/(\d+)"', r.text)}
+    assert shown == _seen_acties(naam), (naam, shown)
+    _no_foreign_codes(world, naam, r.text)
+
+
+def _actie_page(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    actie_id = int(r.url.path.rsplit("/", 1)[1])
+    if actie_id in _seen_acties(naam):
+        assert r.status_code == 200, (naam, actie_id, r.text[:300])
+        _no_foreign_codes(world, naam, r.text)
+    else:
+        assert r.status_code == 404, (naam, actie_id, r.status_code)
+
+
+def _evaluatie_page(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    assert r.status_code == 200, (naam, r.text[:300])
+    for afspraak_id in set(AFSPRAKEN) - _seen_afspraken(naam):
+        assert f">{afspraak_id}<" not in r.text and f"{afspraak_id} " not in r.text, afspraak_id
+    for actie_id in set(ACTIES) - _seen_acties(naam):
+        assert f"Actie {actie_id} van de isolatietest" not in r.text, (naam, actie_id)
+    _no_foreign_codes(world, naam, r.text)
+
+
 KPI_BY = tuple(
     {"jaar": JAAR, "by": by, "kpi": "clienten,uitgaven"}
     for by in ("gemeente", "aanbieder", "gemeente,wet", "")
@@ -533,6 +640,32 @@ ROUTES: dict[tuple[str, str], Probe] = {
     ("GET", "/verevening"): Probe(({"jaar": JAAR}, {"jaar": JAAR, "formaat": "csv"}), _verevening),
     ("GET", "/incentives"): Probe(({"jaar": JAAR}, {"jaar": JAAR, "formaat": "csv"}), _incentives),
     ("GET", "/integraal"): Probe(({"jaar": JAAR}, {"jaar": JAAR, "formaat": "csv"}), _integraal),
+    ("GET", "/afspraken"): Probe(({},), _afspraken_page),
+    ("POST", "/afspraken"): Probe(({},), _form_without_csrf, data={}),
+    ("GET", "/afspraken/{afspraak_id}"): Probe(
+        ({},), _afspraak_page, urls=tuple(f"/afspraken/{a}" for a in AFSPRAKEN)
+    ),
+    ("POST", "/afspraken/{afspraak_id}"): Probe(
+        ({},), _form_without_csrf, data={}, urls=tuple(f"/afspraken/{a}" for a in AFSPRAKEN)
+    ),
+    ("POST", "/afspraken/{afspraak_id}/ondertekenen"): Probe(
+        ({},),
+        _form_without_csrf,
+        data={},
+        urls=tuple(f"/afspraken/{a}/ondertekenen" for a in AFSPRAKEN),
+    ),
+    ("GET", "/signalen"): Probe(({},), _signalen_page),
+    ("GET", "/acties"): Probe(({},), _acties_page),
+    ("POST", "/acties"): Probe(({},), _form_without_csrf, data={}),
+    ("GET", "/acties/{actie_id}"): Probe(
+        ({},), _actie_page, urls=tuple(f"/acties/{i}" for i in ACTIES)
+    ),
+    ("POST", "/acties/{actie_id}"): Probe(
+        ({},), _form_without_csrf, data={}, urls=tuple(f"/acties/{i}" for i in ACTIES)
+    ),
+    ("GET", "/evaluatie"): Probe(({"periode": "2025-Q3"}, {"periode": "2025"}), _evaluatie_page),
+    ("GET", "/api/v1/signalen"): Probe(({}, {"alle": "true"}), _signalen_json, auth="token"),
+    ("GET", "/api/v1/signalen.atom"): Probe(({},), _signalen_atom, auth="token"),
 }
 
 
@@ -610,6 +743,7 @@ def world(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         )
     finally:
         con.close()
+    _seed_afspraken(rk, gemeenten, aanbieder, next(a for a in aanbieders if a != aanbieder))
     app = create_app(rk.settings)
     with serve(app) as url:
         yield World(
@@ -622,6 +756,35 @@ def world(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
             aanbieders,
             roles,
         )
+
+
+def _seed_afspraken(rk: Regiekamer, gemeenten: list[str], own: str, other: str) -> None:
+    """Agreements of both municipalities and both providers and one of the region, an action
+    on each tenant's agreement (ids 1-4), and an agreement for each that is missed (so every
+    tenant has a signal of its own)."""
+    import yaml
+
+    base = {"periode": 2025, "per": "quarter", "wet": "jeugd", "kpi": "clienten",
+            "richting": ">=", "doel": 1e6, "afgesproken_door": ["regio"],
+            "afgesproken_op": "2024-12-01"}  # fmt: skip
+    items = [
+        base | {"id": "g-eigen", "niveau": "gemeente", "gemeente": gemeenten[0]},
+        base | {"id": "g-ander", "niveau": "gemeente", "gemeente": gemeenten[1]},
+        base | {"id": "a-eigen", "niveau": "aanbieder", "aanbieder": own},
+        base | {"id": "a-ander", "niveau": "aanbieder", "aanbieder": other},
+        base | {"id": "regio-breed", "niveau": "regio"},
+    ]
+    path = rk.store.parent / "afspraken.yaml"
+    path.write_text(yaml.safe_dump({"afspraken": items}), encoding="utf-8")
+    rk.import_afspraken(path)
+    rk.compute_signals()
+    for i, afspraak_id in enumerate(("g-eigen", "g-ander", "a-eigen", "a-ander"), start=1):
+        titel = f"Actie {i} van de isolatietest"
+        rk.add_action(
+            None,
+            {"onderwerp_soort": "afspraak", "onderwerp": afspraak_id, "titel": titel,
+             "eigenaar": "test"},
+        )  # fmt: skip
 
 
 def _client(world: World, naam: str, auth: str) -> httpx.Client:
@@ -679,3 +842,31 @@ def test_without_a_session_or_token_every_route_answers_401(world: World) -> Non
             url = (probe.urls or (path,))[0]
             r = client.request(method, url, params=probe.params[0], data=probe.data, headers=bad)
             assert r.status_code == 401, (method, url, "nep-token")
+
+
+@pytest.mark.parametrize("naam", ROLES)
+def test_a_change_to_a_foreign_or_unowned_object_is_refused(world: World, naam: str) -> None:
+    """With a valid CSRF token: a foreign agreement or action answers 404, one the role sees
+    but does not own 403; only the owner gets to the checks of the form (an incomplete form
+    answers 400), so nothing of another tenant is changed."""
+    owned = {"regio": {"a-eigen", "a-ander", "regio-breed"}, "gemeente": {"g-eigen"}}
+    writers = {"regio", "gemeente", "aanbieder"}
+    client = _client(world, naam, "session")
+    try:
+        csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/afspraken").text).group(1)
+        before = world.kamer.export_afspraken()
+        for afspraak_id in AFSPRAKEN:
+            r = client.post(f"/afspraken/{afspraak_id}", data={"csrf": csrf, "periode": "2025"})
+            if afspraak_id not in _seen_afspraken(naam):
+                want = 404
+            else:
+                want = 400 if afspraak_id in owned.get(naam, set()) else 403
+            assert r.status_code == want, (naam, afspraak_id, r.status_code, r.text[:200])
+        assert world.kamer.export_afspraken() == before
+        for actie_id in ACTIES:
+            r = client.post(f"/acties/{actie_id}", data={"csrf": csrf, "status": "onbekend"})
+            want = 403 if naam not in writers else 400
+            want = want if actie_id in _seen_acties(naam) else 404
+            assert r.status_code == want, (naam, actie_id, r.status_code, r.text[:200])
+    finally:
+        client.close()

@@ -135,7 +135,7 @@ class Regiekamer:
         con = self._connect()
         try:
             con.execute("SET memory_limit = ?", [self.settings.ingest_memory_limit])
-            return pipeline.run(
+            report = pipeline.run(
                 con,
                 paths,
                 key,
@@ -146,6 +146,8 @@ class Regiekamer:
             )
         finally:
             con.close()
+        self.keep_signals_current()  # the signals follow the ingest (see there)
+        return report
 
     def findings(self, *, code: str | None = None, ernst: str | None = None) -> list[dict]:
         """All findings of all ingests, oldest first, optionally filtered."""
@@ -1096,6 +1098,376 @@ class Regiekamer:
         self._log(user, f"incentive jaar={year} bestand={path.name}", f"{len(rows)} rijen")
         return {"jaar": year, "bestand": path.name, "tekst": path.read_text(encoding="utf-8"),
                 "rijen": rows}  # fmt: skip
+
+    # --- afspraken: agreements, signals, improvement actions, evaluation (docs/afspraken.md) ---
+    # ``user`` None is the command line: the store's operator sees and owns everything. A user
+    # sees what its role may (analyses/afspraken.py); a foreign object is "not found".
+    def _afspraken_known(self, con: duckdb.DuckDBPyConnection) -> object:
+        from regiekamer.analyses.afspraken import Known
+        from regiekamer.store import afspraken as stored
+
+        return Known(
+            frozenset(g for (g,) in con.execute("SELECT gemeentecode FROM gemeente").fetchall()),
+            frozenset(a for (a,) in con.execute("SELECT agb_code FROM aanbieder").fetchall()),
+            stored.contract_scopes(con),
+        )
+
+    def import_afspraken(self, path: Path, *, door: str = "cli") -> dict[str, object]:
+        """Read afspraken.yaml into the register: each agreement new, changed (a new version) or
+        unchanged. Any error: nothing is stored (``ConfigInvalid`` carries the findings)."""
+        from regiekamer.analyses import afspraken as A
+        from regiekamer.store import afspraken as stored
+
+        con = self._connect()
+        try:
+            items, warnings = A.load(path, self._afspraken_known(con))
+            counts = {"nieuw": 0, "gewijzigd": 0, "ongewijzigd": 0}
+            with _transaction(con):
+                for a in items:
+                    counts[stored.save_agreement(con, a, door)] += 1
+        finally:
+            con.close()
+        return {**counts, "waarschuwingen": warnings}
+
+    def export_afspraken(self) -> str:
+        """The register's current agreements as afspraken.yaml (imports back unchanged)."""
+        import yaml
+
+        items = [a.export() for a in self.afspraken()]
+        return yaml.safe_dump({"afspraken": items}, allow_unicode=True, sort_keys=False)
+
+    def afspraken(self, user: accounts.User | None = None) -> list:
+        """The current version of every agreement ``user`` may see."""
+        from regiekamer.analyses import afspraken as A
+        from regiekamer.store import afspraken as stored
+
+        con = self._connect()  # read-write: an older store gets the tables first
+        try:
+            items = stored.agreements(con)
+        finally:
+            con.close()
+        return [a for a in items if user is None or A.can_see(user.role, a)]
+
+    def afspraak(self, user: accounts.User | None, afspraak_id: str) -> tuple[object, list]:
+        """One agreement and its versions (newest first); ``NotFound`` outside the scope."""
+        from regiekamer.analyses import afspraken as A
+        from regiekamer.store import afspraken as stored
+
+        con = self._connect()
+        try:
+            versions = stored.history(con, afspraak_id)
+        finally:
+            con.close()
+        if not versions or (user is not None and not A.can_see(user.role, versions[0])):
+            raise A.NotFound(f"Afspraak {afspraak_id} bestaat niet.")
+        return versions[0], versions
+
+    def save_afspraak(
+        self, user: accounts.User, values: dict, afspraak_id: str | None = None
+    ) -> tuple[object, list]:
+        """A new agreement (``afspraak_id`` None) or a new version of one, from a form: checked
+        as afspraken.yaml is; refused unless ``user`` owns it (and owned the old version)."""
+        from regiekamer.analyses import afspraken as A
+        from regiekamer.store import afspraken as stored
+
+        if afspraak_id is not None:
+            current, _ = self.afspraak(user, afspraak_id)
+            if not A.owns(user.role, current):
+                raise A.NotOwner(f"Afspraak {afspraak_id} is niet van {user.role}.")
+            values = {**values, "id": afspraak_id}
+        con = self._connect()
+        try:
+            a, warnings = A.from_form(values, self._afspraken_known(con))
+            if not A.owns(user.role, a):
+                raise A.NotOwner(f"Een afspraak op dit niveau is niet van {user.role}.")
+            with _transaction(con):
+                if afspraak_id is None and stored.agreements(con, a.afspraak_id):
+                    # "New" never overwrites an agreement (perhaps another's) by its id.
+                    raise RegiekamerError(f"Afspraak {a.afspraak_id} bestaat al.")
+                stored.save_agreement(con, a, user.naam)
+        finally:
+            con.close()
+        self._log(user, f"afspraak vastleggen {a.afspraak_id}", "ok")
+        return self.afspraak(user, a.afspraak_id)[0], warnings
+
+    def sign_afspraak(self, user: accounts.User, afspraak_id: str) -> object:
+        """A provider co-signs its agreement: a new version with ``aanbieder`` among the
+        parties."""
+        from dataclasses import replace as changed
+
+        from regiekamer.analyses import afspraken as A
+        from regiekamer.store import afspraken as stored
+
+        current, _ = self.afspraak(user, afspraak_id)
+        if not A.may_sign(user.role, current):
+            raise A.NotOwner(f"Afspraak {afspraak_id} kan {user.role} niet ondertekenen.")
+        con = self._connect()
+        try:
+            signed = changed(current, afgesproken_door=A.with_parties(current, ["aanbieder"]))
+            stored.save_agreement(con, signed, user.naam)
+        finally:
+            con.close()
+        self._log(user, f"afspraak ondertekenen {afspraak_id}", "ok")
+        return self.afspraak(user, afspraak_id)[0]
+
+    def realisaties(self, user: accounts.User | None, items: Sequence) -> list[dict]:
+        """Each agreement beside its realisation (KPI engine, scoped to ``user``): value,
+        traffic light and trend per quarter (analyses/afspraken.assess)."""
+        from regiekamer.analyses import afspraken as A
+
+        wanted: dict[tuple, set[str]] = {}
+        for a in items:
+            for per in {a.per, "quarter"}:
+                wanted.setdefault((a.jaar, per, tuple(a.by)), set()).add(a.kpi)
+        rows: dict[tuple, list[dict]] = {}
+        for (jaar, per, by), kpis in wanted.items():
+            request = {"year": jaar, "per": per, "by": list(by), "kpis": sorted(kpis)}
+            got = self.kpi_for(user, **request) if user else self.kpi(**request)
+            rows[(jaar, per, by)] = got.rows
+        out = []
+        for a in items:
+            mine = [
+                r
+                for per in {a.per, "quarter"}
+                for r in rows[(a.jaar, per, tuple(a.by))]
+                if r["kpi"] == a.kpi
+            ]
+            out.append({"afspraak": a, **A.assess(a, mine)})
+        return out
+
+    _signal_lock = threading.Lock()  # one computation of the signals at a time per process
+
+    def keep_signals_current(self) -> None:
+        """Recompute the signals when their sources changed, in a store that uses them (whose
+        signals were computed before). A store nobody asked signals of pays nothing at ingest;
+        the first question computes them (``signals_for``)."""
+        from regiekamer.analyses.signalen import SOURCES
+        from regiekamer.store import afspraken as stored
+
+        con = self._connect()
+        try:
+            stamp = stored.signal_stamp(con)
+            now = stored.sources(con, SOURCES, self.settings.wachttijd_norm_dagen)
+        finally:
+            con.close()
+        if stamp is not None and stamp != now:
+            self.compute_signals()
+
+    def compute_signals(self, years: Sequence[int] | None = None) -> list:
+        """Run every signal rule (analyses/signalen.py) over the last two years with data (or
+        ``years``) and store the outcome; returns the signals that fire."""
+        from regiekamer.analyses import signalen as S
+        from regiekamer.analyses.afspraken import parse_period
+        from regiekamer.store import afspraken as stored
+
+        con = self._connect()
+        try:
+            horizon = con.execute(
+                "SELECT greatest(max(p), max(l)) FROM (SELECT max(begindatum) AS p FROM "
+                "prestatie), (SELECT max(begindatum) AS l FROM levering)"
+            ).fetchone()[0]
+            budgets = {
+                (g, w, j): c / 100
+                for g, w, j, c in con.execute(
+                    "SELECT gemeentecode, wet, jaar, budget_cent FROM budget"
+                ).fetchall()
+            }
+        finally:
+            con.close()
+        if horizon is None:
+            return []
+        years = sorted(years or {horizon.year - 1, horizon.year})
+        start = dt.date(years[0], 1, 1)
+        end = min(dt.date(years[-1], 12, 31), parse_period(f"{horizon:%Y-%m}").end)
+        fired: list[S.Signaal] = []
+        for y in years:
+            rows = self.kpi(year=y, by=["wet", "gemeente"], kpis=[S.BUDGET_KPI]).rows
+            fired += S.budget_overrun(rows, budgets)
+        for by in (["wet", "gemeente"], ["wet", "aanbieder"]):
+            waits = self.kpi(start=start, end=end, per="quarter", by=by, kpis=[S.WAIT_KPI])
+            fired += S.waiting_above_norm(waits.rows, self.settings.wachttijd_norm_dagen)
+            lists = self.kpi(start=start, end=end, per="month", by=by, kpis=[S.LIST_KPI])
+            fired += S.waiting_list_growing(lists.rows)
+        current = [a for a in self.afspraken() if a.jaar in years and not a.vervallen]
+        for item in self.realisaties(None, current):
+            fired += S.agreement_missed(item["afspraak"], item)
+        con = self._connect()
+        try:
+            stamp = stored.sources(con, S.SOURCES, self.settings.wachttijd_norm_dagen)
+            with self._signal_lock, _transaction(con):
+                stored.save_signals(con, years, fired, stamp)
+        finally:
+            con.close()
+        return fired
+
+    def signals_for(self, user: accounts.User | None, *, actief: bool = True) -> list[dict]:
+        """The stored signals ``user`` may see (a tenant: those of its own municipality or
+        provider), newest period first; computed first when their sources changed."""
+        from regiekamer.analyses.signalen import RULES
+        from regiekamer.store import afspraken as stored
+
+        con = self._connect()
+        try:
+            computed = stored.signal_stamp(con) is not None
+        finally:
+            con.close()
+        if computed:
+            self.keep_signals_current()
+        else:
+            self.compute_signals()
+        con = self._connect()
+        try:
+            rows = stored.signals(con)
+        finally:
+            con.close()
+        out = []
+        for s in rows:
+            if actief and not s["actief"]:
+                continue
+            # A signal's values are raw KPI cells: a tenant sees only those of its own cell.
+            if user is not None and not Scope.of(user).sees_unsuppressed(s):
+                continue
+            out.append(s | {"titel": RULES[s["code"]]})
+        return out
+
+    def _subject(self, user: accounts.User | None, soort: str, onderwerp: str) -> dict:
+        """The gemeente and aanbieder an action's subject fixes (None: free to choose)."""
+        from regiekamer.analyses import afspraken as A
+
+        if soort == "signaal":
+            found = [
+                s for s in self.signals_for(user, actief=False) if s["signaal_id"] == onderwerp
+            ]
+            if not found:
+                raise A.NotFound(f"Signaal {onderwerp} bestaat niet.")
+            return {"gemeente": found[0]["gemeente"], "aanbieder": found[0]["aanbieder"]}
+        if soort == "afspraak":
+            a, _ = self.afspraak(user, onderwerp)
+            return {"gemeente": a.gemeente, "aanbieder": a.aanbieder}
+        if soort == "kpi" and onderwerp in BY_ID:
+            return {"gemeente": None, "aanbieder": None}
+        raise A.NotFound(f"Onderwerp {soort} {onderwerp} bestaat niet.")
+
+    def add_action(self, user: accounts.User | None, values: dict) -> int:
+        """Record an improvement action on a signal, an agreement or a KPI. It is shared with
+        the municipality and the provider its subject concerns (or that are named, where the
+        subject leaves them open); a tenant's own code is always among them."""
+        from regiekamer.analyses import acties
+        from regiekamer.store import afspraken as stored
+
+        clean = acties.check_new(values)
+        fixed = self._subject(user, clean["onderwerp_soort"], clean["onderwerp"])
+        clean |= {k: v or clean.get(k) for k, v in fixed.items()}
+        if user is not None:
+            acties.require_writer(user.role)
+            if user.role.tenant is not None:
+                clean[user.role.rol] = clean.get(user.role.rol) or user.role.tenant
+                acties.require_visible(user.role, clean)
+        con = self._connect()
+        try:
+            with _transaction(con):
+                door, rol = (user.naam, str(user.role)) if user else ("cli", "cli")
+                actie_id = stored.add_action(con, clean, door, rol)
+        finally:
+            con.close()
+        if user is not None:
+            self._log(user, f"actie vastleggen {actie_id}", "ok")
+        return actie_id
+
+    def actions_for(self, user: accounts.User | None) -> list[dict]:
+        """The actions ``user`` may see, each with its history."""
+        from regiekamer.analyses import acties
+        from regiekamer.store import afspraken as stored
+
+        con = self._connect()
+        try:
+            rows = stored.actions(con)
+            changes = stored.action_history(con)
+        finally:
+            con.close()
+        by_id: dict[int, list[dict]] = {}
+        for c in changes:
+            by_id.setdefault(c["actie_id"], []).append(c)
+        return [
+            r | {"wijzigingen": by_id.get(r["actie_id"], [])}
+            for r in rows
+            if user is None or acties.visible(user.role, r)
+        ]
+
+    def action_for(self, user: accounts.User | None, actie_id: int) -> dict:
+        from regiekamer.analyses import afspraken as A
+
+        found = [r for r in self.actions_for(user) if r["actie_id"] == actie_id]
+        if not found:
+            raise A.NotFound(f"Actie {actie_id} bestaat niet.")
+        return found[0]
+
+    def update_action(self, user: accounts.User | None, actie_id: int, values: dict) -> dict:
+        """Change an action's status, owner or due date and/or add a note; every change is
+        kept in its history. The municipality and the provider it is shared with may both."""
+        from regiekamer.analyses import acties
+        from regiekamer.store import afspraken as stored
+
+        current = self.action_for(user, actie_id)
+        if user is not None:
+            acties.require_writer(user.role)
+        changes, notitie = acties.check_update(current, values)
+        con = self._connect()
+        try:
+            with _transaction(con):
+                door, rol = (user.naam, str(user.role)) if user else ("cli", "cli")
+                stored.update_action(con, actie_id, changes, notitie, door, rol)
+        finally:
+            con.close()
+        if user is not None:
+            self._log(user, f"actie wijzigen {actie_id}", "ok")
+        return self.action_for(user, actie_id)
+
+    def evaluation(
+        self, user: accounts.User | None, period: str, aanbieder: str | None = None
+    ) -> dict:
+        """The evaluation of a quarter (or month, or year): per agreement its target against
+        the realisation with the trend, then the signals of the period, then the actions and
+        what became of them. ``aanbieder``: only what concerns that provider (the contract
+        talk)."""
+        from regiekamer.analyses import afspraken as A
+
+        try:
+            span = A.parse_period(period)
+        except ValueError as exc:
+            raise RegiekamerError(f"Periode: {exc}.") from exc
+
+        def overlaps(label: str) -> bool:
+            return span.holds(label) or A.parse_period(label).holds(span.label)
+
+        def concerns(row: object) -> bool:
+            return aanbieder is None or getattr(row, "aanbieder", None) == aanbieder
+
+        items = [a for a in self.afspraken(user) if overlaps(a.periode) and concerns(a)]
+        items = [a for a in items if not a.vervallen]
+        signals = [
+            s
+            for s in self.signals_for(user, actief=False)
+            if overlaps(s["periode"]) and (aanbieder is None or s["aanbieder"] == aanbieder)
+        ]
+        subjects = {("signaal", s["signaal_id"]) for s in signals}
+        subjects |= {("afspraak", a.afspraak_id) for a in items}
+        actions = [
+            r
+            for r in self.actions_for(user)
+            if (
+                (r["onderwerp_soort"], r["onderwerp"]) in subjects
+                or span.begin <= r["aangemaakt_op"].date() <= span.end
+            )
+            and (aanbieder is None or r["aanbieder"] == aanbieder)
+        ]
+        return {
+            "periode": span,
+            "aanbieder": aanbieder,
+            "afspraken": self.realisaties(user, items),
+            "signalen": signals,
+            "acties": actions,
+        }
 
 
 def _window(

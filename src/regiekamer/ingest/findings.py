@@ -297,3 +297,52 @@ _RULES_INTEGRAAL = [
 ]
 _RULES.extend(_RULES_INTEGRAAL)
 CATALOGUE.update({r.code: r for r in _RULES_INTEGRAAL})
+# Performance agreements (afspraken.yaml and the dashboard form; docs/afspraken.md). Read like a
+# configuration file: tests/test_afspraken.py has their cases.
+_RULES_AFSPRAKEN = [
+    Rule(
+        "RK-AFSPR-01",
+        FOUT,
+        "Onbekende KPI",
+        "De KPI '{waarde}' staat niet in de catalogus (zie regiekamer kpi --list).",
+    ),
+    Rule(
+        "RK-AFSPR-02",
+        FOUT,
+        "Scope past niet bij het niveau",
+        "Een afspraak op niveau {niveau} {uitleg}.",
+    ),
+    Rule(
+        "RK-AFSPR-03",
+        FOUT,
+        "Onbekende partij",
+        "De {soort} '{waarde}' is niet bekend in de store (referentiegegevens of contracten).",
+    ),
+    Rule(
+        "RK-AFSPR-04",
+        FOUT,
+        "KPI niet op deze grain",
+        "De KPI {kpi} kan hier niet worden gemeten: {reden}.",
+    ),
+    Rule(
+        "RK-AFSPR-05",
+        FOUT,
+        "Periode ongeldig",
+        "De periode klopt niet: {reden}.",
+    ),
+    Rule(
+        "RK-AFSPR-06",
+        FOUT,
+        "Dubbele afspraak",
+        "Afspraak '{waarde}' staat meer dan eens in het bestand; elke afspraak één keer.",
+    ),
+    Rule(
+        "RK-AFSPR-07",
+        WAARSCHUWING,
+        "Afgesproken na aanvang",
+        "Afspraak {afspraak} is op {op} gemaakt, na het begin van de periode ({begin}): "
+        "afgesproken na aanvang, niet vooraf.",
+    ),
+]
+CATALOGUE.update({r.code: r for r in _RULES_AFSPRAKEN})
+AFSPRAKEN_CODES = frozenset(r.code for r in _RULES_AFSPRAKEN)

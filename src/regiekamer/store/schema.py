@@ -184,8 +184,53 @@ _V6 = [
         maatstaf VARCHAR NOT NULL, categorie VARCHAR NOT NULL, waarde DOUBLE, {PROVENANCE})""",
 ]
 
+# Performance agreements, signals and improvement actions (docs/afspraken.md; store/afspraken.py).
+# ``afspraak``: one row per version; a change is a new version, the earlier ones stay (history).
+# The scope columns say whose agreement it is: regio (none), gemeente, aanbieder (optionally for
+# one gemeente) or contract (its aanbieder is copied in, so scoping needs no join).
+# ``signaal``: one row per rule, KPI cell and period, keyed by a stable id so that an action stays
+# attached when the signals are computed again; ``actief`` is false once the rule no longer fires.
+# ``actie`` holds an action's current state, ``actie_wijziging`` every change (append-only).
+# ``signaal_stand``: one row, the sources the stored signals were computed from.
+# No client data in any of them: only codes of organisations and KPI values.
+_V7 = [
+    """CREATE TABLE afspraak (
+        afspraak_id VARCHAR NOT NULL, versie INTEGER NOT NULL, jaar INTEGER NOT NULL,
+        periode VARCHAR NOT NULL, per VARCHAR NOT NULL, niveau VARCHAR NOT NULL,
+        wet VARCHAR, gemeente VARCHAR, aanbieder VARCHAR, contract_id VARCHAR,
+        kpi VARCHAR NOT NULL, richting VARCHAR NOT NULL, doel DOUBLE NOT NULL,
+        afgesproken_door VARCHAR[] NOT NULL, afgesproken_op DATE NOT NULL,
+        toelichting VARCHAR, vervallen BOOLEAN NOT NULL DEFAULT false,
+        auteur VARCHAR NOT NULL, vastgelegd_op TIMESTAMP NOT NULL,
+        PRIMARY KEY (afspraak_id, versie),
+        CHECK (niveau IN ('regio', 'gemeente', 'aanbieder', 'contract')),
+        CHECK (richting IN ('>=', '<=')), CHECK (per IN ('year', 'quarter', 'month')))""",
+    """CREATE TABLE signaal (
+        signaal_id VARCHAR PRIMARY KEY, code VARCHAR NOT NULL, kpi VARCHAR NOT NULL,
+        periode VARCHAR NOT NULL, jaar INTEGER NOT NULL, wet VARCHAR, gemeente VARCHAR,
+        aanbieder VARCHAR, afspraak_id VARCHAR, waarden VARCHAR NOT NULL, zin VARCHAR NOT NULL,
+        eerst_berekend_op TIMESTAMP NOT NULL, berekend_op TIMESTAMP NOT NULL,
+        actief BOOLEAN NOT NULL)""",
+    """CREATE TABLE actie (
+        actie_id BIGINT PRIMARY KEY, onderwerp_soort VARCHAR NOT NULL,
+        onderwerp VARCHAR NOT NULL, gemeente VARCHAR, aanbieder VARCHAR,
+        titel VARCHAR NOT NULL, eigenaar VARCHAR NOT NULL, deadline DATE,
+        status VARCHAR NOT NULL, notities VARCHAR, aangemaakt_door VARCHAR NOT NULL,
+        aangemaakt_op TIMESTAMP NOT NULL, gewijzigd_op TIMESTAMP NOT NULL,
+        CHECK (onderwerp_soort IN ('signaal', 'afspraak', 'kpi')),
+        CHECK (status IN ('open', 'in_behandeling', 'afgerond', 'vervallen')))""",
+    """CREATE TABLE actie_wijziging (
+        actie_id BIGINT NOT NULL, volgnummer INTEGER NOT NULL, tijd TIMESTAMP NOT NULL,
+        door VARCHAR NOT NULL, rol VARCHAR NOT NULL, status VARCHAR NOT NULL,
+        eigenaar VARCHAR NOT NULL, deadline DATE, notitie VARCHAR,
+        PRIMARY KEY (actie_id, volgnummer))""",
+    # What the stored signals were computed from (table versions, agreements, norm).
+    """CREATE TABLE signaal_stand (
+        bronversie VARCHAR NOT NULL, berekend_op TIMESTAMP NOT NULL)""",
+]
+
 # Version -> statements. A migration runs once, in one transaction, in order.
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6}
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6, 7: _V7}
 CURRENT_VERSION = max(MIGRATIONS)
 
 FACT_TABLES = (

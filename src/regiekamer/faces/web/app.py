@@ -17,8 +17,10 @@ from regiekamer import __version__
 from regiekamer.facade import Regiekamer
 from regiekamer.faces.web import (
     api,
+    api_afspraken,
     errors,
     pages,
+    pages_afspraken,
     pages_contracten,
     pages_integraal,
     pages_prognose,
@@ -59,6 +61,8 @@ def create_app(settings: Settings | None = None, *, openapi_only: bool = False) 
     app.include_router(pages_rechtmatigheid.router)
     app.include_router(pages_verevening.router)
     app.include_router(pages_integraal.router)
+    app.include_router(pages_afspraken.router)
+    app.include_router(api_afspraken.router)
 
     @app.get("/static/vega.js", include_in_schema=False)
     def vega() -> Response:

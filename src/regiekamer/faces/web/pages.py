@@ -235,6 +235,7 @@ def overview(
         bereik=_reach(user),
         tegels=tiles,
         trend_spec=_trend_spec(months),
+        signalen=auth.kamer(request).signals_for(user)[:10],  # the user's own (pages_afspraken)
     )
 
 
@@ -361,6 +362,10 @@ PAGES: tuple[tuple[str, str], ...] = (
     *((f"/thema/{v.slug}", v.titel) for v in views.VIEWS),
     ("/prognose", "Prognose & scenario's"),
     ("/contracten", "Contracten"),
+    ("/afspraken", "Afspraken"),
+    ("/signalen", "Signalen"),
+    ("/acties", "Verbeteracties"),
+    ("/evaluatie", "Evaluatie"),
     ("/rechtmatigheid", "Rechtmatigheid"),
     ("/verevening", "Verevening"),
     ("/incentives", "Incentives"),
