@@ -29,6 +29,7 @@ from regiekamer import __version__
 from regiekamer.errors import RegiekamerError
 from regiekamer.facade import FINDING_KEYS
 from regiekamer.faces import (
+    cli_beheer,
     cli_contract,
     cli_integraal,
     cli_kpi,
@@ -363,6 +364,7 @@ app.command("stapeling")(cli_integraal.stapeling)
 app.command("cbs")(cli_integraal.cbs)
 app.command("rechtmatigheid")(cli_rechtmatigheid.rechtmatigheid)
 app.command("contract")(cli_contract.contract)
+cli_beheer.register(app)
 
 
 def main() -> None:
