@@ -65,7 +65,7 @@ class Settings(BaseSettings):
         "(RK-LIMIET-TIJD).",
     )
     query_max_rows: int = Field(
-        default=100_000,
+        default=250_000,
         ge=1,
         description="Een antwoord van het dashboard of de API met meer rijen wordt geweigerd "
         "(RK-LIMIET-RIJEN).",

@@ -35,10 +35,11 @@ ROWS_CODE = "RK-LIMIET-RIJEN"
 
 def timeout_error(seconds: float) -> QueryLimitError:
     # 503: the server could not answer within its own limit; a narrower question may succeed.
+    dutch = f"{seconds:g}".replace(".", ",")
     return QueryLimitError(
         TIME_CODE,
         503,
-        f"De vraag duurde langer dan {seconds:g} seconden en is afgebroken. Vraag minder "
+        f"De vraag duurde langer dan {dutch} seconden en is afgebroken. Vraag minder "
         "tegelijk (een kortere periode, minder indelingen) of vraag de beheerder de grens "
         "(REGIEKAMER_QUERY_SECONDS) te verhogen.",
     )
