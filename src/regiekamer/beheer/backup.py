@@ -124,7 +124,7 @@ def damaged_files(folder: Path, manifest: dict) -> list[str]:
     ]
 
 
-def restore(folder: Path, store: Path, *, replace: bool = False) -> dict:
+def restore(folder: Path, store: Path, *, replace: bool = False, memory_limit: str = "3GB") -> dict:
     """Build ``store`` from the backup in ``folder``; returns the manifest. Refuses an existing
     store unless ``replace``, a damaged backup and one of another schema version."""
     manifest = read_manifest(folder)
@@ -147,7 +147,7 @@ def restore(folder: Path, store: Path, *, replace: bool = False) -> dict:
     partial.unlink(missing_ok=True)
     partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
     store.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(partial))
+    con = duckdb.connect(str(partial), config={"memory_limit": memory_limit})
     try:
         schema.migrate(con)
         con.execute("BEGIN TRANSACTION")
