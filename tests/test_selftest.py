@@ -35,16 +35,18 @@ RULES = (
 HAS_PIP_AUDIT = importlib.util.find_spec("pip_audit") is not None
 
 
-def _deployment(tmp_path: Path) -> Settings:
-    """A store in data/, its key in geheim/ (another directory), one beheerder, one analyst."""
+def _deployment(tmp_path: Path, *, users: bool = True) -> Settings:
+    """A store in data/, its key in geheim/ (another directory), one beheerder, one analyst
+    (each selftest verifies their argon2 hashes: slow by design, so only where it matters)."""
     (tmp_path / "geheim").mkdir()
     key_file = tmp_path / "geheim" / "sleutel"
     create_key_file(key_file)
     settings = Settings(store=tmp_path / "data" / "s.duckdb", key_file=key_file, workers=1)
     rk = Regiekamer(settings)
     rk.init()
-    rk.add_user("beheer", "beheerder", PASSWORD)
-    rk.add_user("analist", "regio", PASSWORD)
+    if users:
+        rk.add_user("beheer", "beheerder", PASSWORD)
+        rk.add_user("analist", "regio", PASSWORD)
     return settings
 
 
@@ -139,7 +141,7 @@ def test_the_key_beside_the_store_fails(tmp_path: Path) -> None:
 
 
 def test_tls_outside_loopback_needs_a_certificate_that_loads(tmp_path: Path) -> None:
-    settings = _deployment(tmp_path)
+    settings = _deployment(tmp_path, users=False)
     cert, key = tmp_path / "geheim" / "cert.pem", tmp_path / "geheim" / "key.pem"
     made = subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
