@@ -90,6 +90,8 @@ def served_backup(
             before = len(statuses)
             made = cli("backup", "--out", str(out), "--store", str(store))
             during.append(len(statuses) - before)
+            # `check` reaches the served store the same way.
+            live = cli("check", "--store", str(store))
         finally:
             done.set()
             asker.join(TIMEOUT)
@@ -97,6 +99,8 @@ def served_backup(
         assert made.returncode == 0, made.stderr + made.stdout
         assert "klaar in" in made.stdout
         print(made.stdout)
+        assert live.returncode == 0, live.stdout + live.stderr
+        assert re.search(r"in orde\s+toegangslog: hashketen heel", live.stdout)
     assert during[0] > 0, "de server beantwoordde geen verzoeken tijdens de backup"
     return out, backup.read_manifest(out), statuses
 
