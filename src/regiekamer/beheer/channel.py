@@ -13,6 +13,7 @@ sends one JSON line {"opdracht": ..., "args": {...}} and reads one JSON line bac
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -55,6 +56,7 @@ def open_channel(store: Path, handle: Handler) -> Path | None:
             os.umask(old)
         sock.listen(4)
         _listening[path] = sock
+        atexit.register(path.unlink, missing_ok=True)  # a socket left behind is harmless too
     threading.Thread(target=_serve, args=(sock, handle), name="beheer", daemon=True).start()
     return path
 
@@ -82,15 +84,18 @@ def _serve(sock: socket.socket, handle: Handler) -> None:
 
 
 def _answer(conn: socket.socket, handle: Handler) -> None:
-    with conn, conn.makefile("rwb") as stream:
+    # OSError: the caller went away (`listening` only probes: it connects and closes).
+    with contextlib.suppress(OSError), conn, conn.makefile("rwb") as stream:
+        line = stream.readline()
+        if not line:
+            return
         try:
-            request = json.loads(stream.readline())
+            request = json.loads(line)
             reply = {"antwoord": handle(str(request["opdracht"]), dict(request.get("args") or {}))}
         except Exception as exc:  # every failure goes back to the caller as its message
             reply = {"fout": str(exc) or type(exc).__name__}
-        with contextlib.suppress(OSError):  # the caller went away
-            stream.write(json.dumps(reply, default=str).encode() + b"\n")
-            stream.flush()
+        stream.write(json.dumps(reply, default=str).encode() + b"\n")
+        stream.flush()
 
 
 def ask(store: Path, opdracht: str, args: dict) -> object | None:
