@@ -1,8 +1,9 @@
 """The web app in a real browser: Debian's Chromium, driven by Playwright, against a real uvicorn
 server on loopback over the synthetic region.
 
-Every role logs in through the login form and opens every page: the heading is the page's and
-every chart (``div.grafiek``) has drawn an SVG or a canvas that is not empty; the Overzicht's CSV
+Every role logs in through the login form and opens every page of its menu (a page outside it
+answers 403): the heading is the page's and every chart (``div.grafiek``) has drawn an SVG or a
+canvas that is not empty, and each dashboard page in ``CHARTED`` has one; the Overzicht's CSV
 downloads through its link; a gemeente's browser gets other municipalities' cells only after
 disclosure control; a browser without a session gets 401.
 
@@ -23,7 +24,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from live import serve
 from regiekamer.facade import Regiekamer
 from regiekamer.faces.web.app import create_app
-from regiekamer.faces.web.pages import PAGES  # every page of the menu, opened by every role
+from regiekamer.faces.web.pages import PAGES, may_open  # every page of a role's menu
 from regiekamer.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -76,10 +77,30 @@ def server(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     """As in test_web.py: a copy of the region store behind uvicorn, one user per role."""
     store = tmp_path_factory.mktemp("browser") / "regio.duckdb"
     shutil.copy(region_store, store)
-    rk = Regiekamer(Settings(store=store, key="test-key", workers=1))
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    rk = Regiekamer(
+        Settings(
+            store=store,
+            key="test-key",
+            workers=1,
+            verevening_config=examples / "verevening.yaml",
+            incentive_config=examples / "incentive.yaml",
+        )
+    )
     rows = rk.kpi(year=2025, by=["gemeente", "aanbieder"], kpis=["clienten"]).rows
     gemeenten = sorted({r["gemeente"] for r in rows})
-    aanbieder = sorted({r["aanbieder"] for r in rows})[0]
+    # A provider with an incentive settlement and contract targets, so that it sees a chart on
+    # each dashboard page of its menu.
+    settled = {s.aanbieder for s in rk.incentive(examples / "incentive.yaml", 2025).afrekeningen}
+    con = rk._connect(read_only=True)
+    try:
+        targeted = {
+            a for (a,) in con.execute("SELECT agb_code FROM contract JOIN contract_doel USING "
+                                      "(contract_id)").fetchall()
+        }  # fmt: skip
+    finally:
+        con.close()
+    aanbieder = sorted({r["aanbieder"] for r in rows} & settled & targeted)[0]
     users = {
         "regio": "regio",
         "gemeente": f"gemeente:{gemeenten[0]}",
@@ -138,19 +159,30 @@ def _open(context: BrowserContext, origin: str, path: str) -> tuple[Page, list[s
     return page, trouble
 
 
+# The dashboard pages that draw a chart for every role that may open them.
+CHARTED = ("/contracten", "/rechtmatigheid", "/verevening", "/incentives", "/integraal")
+
+
 @pytest.mark.parametrize("naam", ["regio", "gemeente", "aanbieder", "accountant", "beheerder"])
 def test_every_role_sees_every_page_with_its_charts(
     naam: str, login: Callable[[str], BrowserContext], server: Server
 ) -> None:
     context = login(naam)
+    rol = server.users[naam].split(":")[0]
     charts = 0
     for path, titel in PAGES:
+        if not may_open(rol, path):  # not in this role's menu: the page refuses it
+            assert context.request.get(server.url + path).status == 403, (naam, path)
+            continue
         page, trouble = _open(context, server.url + "/", path)
         assert page.inner_text("main h1").strip() == titel, path
-        for i, chart in enumerate(page.query_selector_all("div.grafiek")):
+        drawn = page.query_selector_all("div.grafiek")
+        for i, chart in enumerate(drawn):
             page.wait_for_function(CHART_DRAWN, arg=chart, timeout=15_000)
             charts += 1
             assert chart.bounding_box() is not None, (path, i)
+        if path in CHARTED:
+            assert drawn, f"{naam}: {path} zonder grafiek / without a chart"
         assert trouble == [], (path, trouble)
         page.close()
     assert charts > 0  # the Overzicht has its trend chart at least

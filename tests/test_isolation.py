@@ -259,6 +259,188 @@ def _themed_urls() -> tuple[str, ...]:
     return tuple(f"/thema/{v.slug}" for v in views.VIEWS)
 
 
+# --- the dashboard's contract, lawfulness, settlement and integral pages (paginas) ------------
+# A contract of a provider that no user is, for a municipality that is not the gemeente user's:
+# the world fixture adds it, so a gemeente and an aanbieder each have a foreign contract.
+FOREIGN_AGB, FOREIGN_CONTRACT = "99999990", "K-ISOLATIE"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _csv(r: httpx.Response) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(r.text), delimiter=";"))
+
+
+def _refused_unless(roles: set[str], world: World, naam: str, r: httpx.Response) -> bool:
+    """True when the page is for this role (then it answered 200); else it must be 403."""
+    if naam in roles:
+        assert r.status_code == 200, (naam, str(r.url), r.text[:300])
+        return True
+    assert r.status_code == 403, (naam, str(r.url), r.status_code)
+    for code in _others(world, naam):
+        assert code not in r.text
+    return False
+
+
+def _contracts(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    """Contracts: a gemeente only those its municipality is party to, an aanbieder only its
+    own, the region roles all; a realisation outside the own scope only after disclosure
+    control (the provider's figure over all its clients, by wet and aanbieder)."""
+    assert r.status_code == 200, (naam, str(r.url), r.text[:300])
+    if params.get("formaat") != "csv":
+        return
+    rows = _csv(r)
+    column, own = world.tenant(naam)
+    con = world.kamer._connect(read_only=True)
+    try:
+        every = con.execute(
+            "SELECT DISTINCT agb_code, contract_id, gemeentecode FROM contract "
+            "WHERE begindatum <= ? AND (einddatum IS NULL OR einddatum >= ?)",
+            [f"{JAAR}-12-31", f"{JAAR}-01-01"],
+        ).fetchall()
+    finally:
+        con.close()
+    wanted = params.get("aanbieder")
+    allowed = {
+        (a, c)
+        for a, c, g in every
+        if (column is None or (a, g)[column == "gemeente"] == own) and (not wanted or a == wanted)
+    }
+    assert {(row["aanbieder"], row["contract_id"]) for row in rows} == allowed, naam
+    if column is not None:
+        assert {(a, c) for a, c, _ in every} - allowed, "geen vreemd contract / nothing foreign"
+    by = ["wet", "aanbieder"]
+    raw = world.kamer.kpi(year=JAAR, by=by).rows
+    safe = suppress(raw, by, world.kamer.settings.min_cell)
+    value = {}
+    for as_is, hidden in zip(raw, safe, strict=True):
+        cell = as_is if column is None or as_is.get(column) == own else hidden
+        value[(cell["kpi"], cell["wet"], cell["aanbieder"])] = (
+            None if cell["onderdrukt"] else cell["waarde"]
+        )
+    for row in rows:
+        if row["kpi"]:
+            want = value.get((row["kpi"], row["wet"], row["aanbieder"]))
+            got = float(row["waarde"]) if row["waarde"] else None
+            assert got == pytest.approx(want) if want is not None else got is None, (naam, row)
+
+
+def _scorecard(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    """The foreign provider's scorecard: the region roles get it, a tenant 404."""
+    column, _ = world.tenant(naam)
+    if column is not None:
+        assert r.status_code == 404, (naam, r.status_code)
+        assert FOREIGN_CONTRACT not in r.text
+        return
+    assert r.status_code == 200 and r.content[:2] == b"PK", (naam, r.text[:200])
+    assert FOREIGN_CONTRACT.encode() in _xlsx_text(r.content).encode()
+
+
+def _xlsx_text(data: bytes) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+
+
+def _lawful_scope(world: World, naam: str, rows: list[dict]) -> list[dict]:
+    column, own = world.tenant(naam)
+    return [row for row in rows if column is None or row[column] == own]
+
+
+def _rechtmatigheid(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    """Lawfulness: the financiële onzekerheid of the own municipality's (gemeente) or own
+    invoiced (aanbieder) lines only, the total on the page theirs; the region roles all."""
+    assert r.status_code == 200, (naam, r.text[:300])
+    full = world.kamer.rechtmatigheid(JAAR)
+    mine = _lawful_scope(world, naam, full.onzekerheid)
+    if params.get("formaat") == "csv":
+        got = [(row["gemeente"], row["aanbieder"], float(row["financiele_onzekerheid"]))
+               for row in _csv(r)]  # fmt: skip
+        want = [(o["gemeente"], o["aanbieder"], o["financiele_onzekerheid_cent"] / 100)
+                for o in mine]  # fmt: skip
+        assert got == want, naam
+        return
+    total = sum(o["financiele_onzekerheid_cent"] for o in mine)
+    shown = re.search(r'<td id="onzeker"><strong>([^<]*)</strong>', r.text)
+    assert shown and shown.group(1) == pages.shown("euro", total / 100), (naam, shown)
+
+
+def _werkmap(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    """The workbook's failed lines: only the user's own (clients as pseudonyms)."""
+    import openpyxl
+
+    assert r.status_code == 200 and r.content[:2] == b"PK", (naam, r.text[:200])
+    sheet = openpyxl.load_workbook(io.BytesIO(r.content), read_only=True)["Regels"]
+    lines = list(sheet.iter_rows(values_only=True))
+    head, body = lines[0], lines[1:]
+    got = sorted((row[head.index("gemeente")], row[head.index("aanbieder")],
+                  row[head.index("referentie")]) for row in body)  # fmt: skip
+    full = world.kamer.rechtmatigheid(JAAR).bevindingen
+    want = sorted((b["gemeente"], b["aanbieder"], b["referentie"])
+                  for b in _lawful_scope(world, naam, full))  # fmt: skip
+    assert got == want, naam
+    if world.tenant(naam)[0] is not None:
+        assert len(full) > len(want), "geen vreemde regels / nothing foreign"
+
+
+def _verevening(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    """Verevening: a gemeente its own municipality's rows, the aanbieder refused (403)."""
+    if not _refused_unless({"regio", "accountant", "beheerder", "gemeente"}, world, naam, r):
+        return
+    if params.get("formaat") != "csv":
+        return
+    from regiekamer.analyses.verevening import run as verevening_run
+
+    every = verevening_run.rows(world.kamer.verevening(EXAMPLES / "verevening.yaml", JAAR))
+    column, own = world.tenant(naam)
+    want = [(x["gemeente"], x["variant"], x["bijdrage_cent"] / 100) for x in every
+            if column is None or x["gemeente"] == own]  # fmt: skip
+    got = [(row["gemeente"], row["variant"], float(row["bijdrage"])) for row in _csv(r)]
+    assert got == want and len(want) < len(every) if column else got == want, naam
+
+
+def _incentives(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    """Incentives: an aanbieder its own settlement, the gemeente refused (403)."""
+    if not _refused_unless({"regio", "accountant", "beheerder", "aanbieder"}, world, naam, r):
+        return
+    if params.get("formaat") != "csv":
+        return
+    every = world.kamer.incentive(EXAMPLES / "incentive.yaml", JAAR).afrekeningen
+    column, own = world.tenant(naam)
+    want = [(s.regeling, s.aanbieder, s.totaal_cent / 100) for s in every
+            if column is None or s.aanbieder == own]  # fmt: skip
+    got = [(row["regeling"], row["aanbieder"], float(row["totaal"])) for row in _csv(r)]
+    assert got == want, naam
+    if column is not None:
+        assert len(every) > len(want), "geen vreemde afrekening / nothing foreign"
+
+
+def _integraal(world: World, naam: str, params: dict, r: httpx.Response) -> None:
+    """Stapeling: the own municipality's cells as they are, every other cell (other
+    municipalities, the region) exactly its disclosure-controlled version."""
+    assert r.status_code == 200, (naam, r.text[:300])
+    if params.get("formaat") != "csv":
+        return
+    raw = world.kamer.stapeling(year=JAAR)
+    safe = world.kamer.stapeling(year=JAAR, public=True)
+    column, own = world.tenant(naam)
+    rows = _csv(r)
+    assert len(rows) == len(raw), naam
+    foreign = 0
+    for got, as_is, hidden in zip(rows, raw, safe, strict=True):
+        mine = column is None or (column == "gemeente" and as_is["gemeente"] == own)
+        want = as_is if mine else hidden
+        foreign += not mine
+        assert got["combinatie"] == want["combinatie"] and got["onderdrukt"] == str(
+            want["onderdrukt"]
+        ), (naam, got, want)
+        for key in ("huishoudens", "clienten"):
+            assert (got[key] or None) == (None if want[key] is None else str(want[key])), (
+                f"{naam} ziet een stapelingscel zonder onthullingscontrole: {got} != {want}"
+            )
+    assert foreign > 0 if column else True
+
+
 KPI_BY = tuple(
     {"jaar": JAAR, "by": by, "kpi": "clienten,uitgaven"}
     for by in ("gemeente", "aanbieder", "gemeente,wet", "")
@@ -280,6 +462,26 @@ ROUTES: dict[tuple[str, str], Probe] = {
     ("GET", "/api/v1/kpi/catalogus"): Probe(({},), _no_tenant_data, auth="token"),
     ("GET", "/api/v1/bevindingen"): Probe(({}, {"code": "XSD"}), _findings, auth="token"),
     ("GET", "/api/v1/gemeenten"): Probe(({},), _no_tenant_data, auth="token"),
+    ("GET", "/contracten"): Probe(
+        (
+            {"jaar": JAAR},
+            {"jaar": JAAR, "formaat": "csv"},
+            {"jaar": JAAR, "formaat": "csv", "aanbieder": FOREIGN_AGB},
+        ),
+        _contracts,
+    ),
+    ("GET", "/contracten/scorecard.{formaat}"): Probe(
+        ({"jaar": JAAR, "aanbieder": FOREIGN_AGB},),
+        _scorecard,
+        urls=("/contracten/scorecard.xlsx",),
+    ),
+    ("GET", "/rechtmatigheid"): Probe(
+        ({"jaar": JAAR}, {"jaar": JAAR, "formaat": "csv"}), _rechtmatigheid
+    ),
+    ("GET", "/rechtmatigheid/werkmap.xlsx"): Probe(({"jaar": JAAR},), _werkmap),
+    ("GET", "/verevening"): Probe(({"jaar": JAAR}, {"jaar": JAAR, "formaat": "csv"}), _verevening),
+    ("GET", "/incentives"): Probe(({"jaar": JAAR}, {"jaar": JAAR, "formaat": "csv"}), _incentives),
+    ("GET", "/integraal"): Probe(({"jaar": JAAR}, {"jaar": JAAR, "formaat": "csv"}), _integraal),
 }
 
 
@@ -299,7 +501,15 @@ def _app_routes(app: object) -> set[tuple[str, str]]:
 def world(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     store = tmp_path_factory.mktemp("isolatie") / "regio.duckdb"
     shutil.copy(region_store, store)
-    rk = Regiekamer(Settings(store=store, key="test-key", workers=1))
+    rk = Regiekamer(
+        Settings(
+            store=store,
+            key="test-key",
+            workers=1,
+            verevening_config=EXAMPLES / "verevening.yaml",
+            incentive_config=EXAMPLES / "incentive.yaml",
+        )
+    )
     gemeenten = sorted(
         r["gemeente"] for r in rk.kpi(year=JAAR, by=["gemeente"], kpis=["clienten"]).rows
     )
@@ -317,6 +527,16 @@ def world(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
                 " WHERE length(b.afzender) = 8 ORDER BY 1"
             ).fetchall()
         ]
+    finally:
+        con.close()
+    con = rk._connect()
+    try:  # a contract no tenant user is party to (see FOREIGN_CONTRACT)
+        con.execute(
+            "INSERT INTO contract (contract_id, agb_code, gemeentecode, wet, inkoopmodel, "
+            "uitvoeringsvariant, begindatum, plafond_cent) VALUES (?, ?, ?, 'jeugd', "
+            "'concurrentie', 'inspanningsgericht', ?, 100000000)",
+            [FOREIGN_CONTRACT, FOREIGN_AGB, gemeenten[1], f"{JAAR}-01-01"],
+        )
     finally:
         con.close()
     aanbieder = with_findings[0] if with_findings else aanbieders[0]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
+import ibis
 
 from regiekamer.analyses import contracten, verantwoording
 from regiekamer.analyses import rechtmatigheid as lawfulness  # the method has the module's name
@@ -31,7 +32,14 @@ from regiekamer.analyses.verevening import run as verevening_run
 from regiekamer.beheer import backup, channel, selftest
 from regiekamer.beheer import check as store_check
 from regiekamer.beheer.rules import NOT_RUN, Rule
-from regiekamer.errors import ConfigError, LoginError, QueryLimitError, RegiekamerError, StoreError
+from regiekamer.errors import (
+    ConfigError,
+    LoginError,
+    QueryLimitError,
+    RegiekamerError,
+    ScopeError,
+    StoreError,
+)
 from regiekamer.ingest import pipeline
 from regiekamer.ingest.findings import CATALOGUE, FINDING_FIELDS
 from regiekamer.ingest.load import Outcome
@@ -763,11 +771,14 @@ class Regiekamer:
             con.close()
         return result
 
-    def contract(self, aanbieder: str, year: int) -> list[dict]:
+    def contract(
+        self, aanbieder: str, year: int, *, user: accounts.User | None = None
+    ) -> list[dict]:
         """Agreed against delivered for each contract of ``aanbieder`` in ``year`` (DOMAIN.md
         §6): targets with traffic light and trend, spend against ceiling, price per client
         against the region, taakgericht by lump sum and volumes. Realisations come from the KPI
-        engine (``kpi``); analyses/contracten.py compares them."""
+        engine (``kpi``); analyses/contracten.py compares them. With ``user`` every KPI cell
+        outside the user's scope is disclosure-controlled first (``contracts_for``)."""
         con = self._connect(read_only=True)
         try:
             rows = con.execute(
@@ -801,6 +812,12 @@ class Regiekamer:
         wanted = sorted(
             {d["kpi"] for c in contracts for d in c.doelen} | set(contracten.VOLUME_KPIS)
         )
+
+        def cells(**request: object) -> list[dict]:
+            if user is None:
+                return self.kpi(**request).rows  # type: ignore[arg-type]
+            return self._scoped(Scope.of(user), request).rows
+
         by_prov = ["wet", "aanbieder"]
         per_cat = ["wet", "productcategorie"]
         price = [contracten.PRICE_KPI]
@@ -809,20 +826,183 @@ class Regiekamer:
             year,
             contracts,
             titles={k.id: k.titel for k in KPI_CATALOGUE},
-            yearly=self.kpi(year=year, by=by_prov, kpis=wanted).rows,
-            quarterly=self.kpi(year=year, per="quarter", by=by_prov, kpis=wanted).rows,
-            monthly_spend=self.kpi(
+            yearly=cells(year=year, by=by_prov, kpis=wanted),
+            quarterly=cells(year=year, per="quarter", by=by_prov, kpis=wanted),
+            monthly_spend=cells(
                 year=year, per="month", by=["wet", "gemeente", "aanbieder"], kpis=["uitgaven"]
-            ).rows,
-            prices=self.kpi(year=year, by=by_prov, kpis=price).rows
-            + self.kpi(year=year, by=[*per_cat, "aanbieder"], kpis=price).rows,
-            regional_prices=self.kpi(year=year, by=["wet"], kpis=price).rows
-            + self.kpi(year=year, by=per_cat, kpis=price).rows,
+            ),
+            prices=cells(year=year, by=by_prov, kpis=price)
+            + cells(year=year, by=[*per_cat, "aanbieder"], kpis=price),
+            regional_prices=cells(year=year, by=["wet"], kpis=price)
+            + cells(year=year, by=per_cat, kpis=price),
             through=through or dt.date(year, 1, 1),
         )
         for item in items:
             item |= {"aanbieder": aanbieder, "aanbieder_naam": naam or aanbieder, "jaar": year}
         return items
+
+    # --- paginas: contracts, lawfulness, settlements for a user (the dashboard's pages) -------
+    def contracts_for(
+        self,
+        user: accounts.User,
+        year: int,
+        *,
+        aanbieder: str | None = None,
+        gemeente: str | None = None,
+    ) -> list[dict]:
+        """The contracts of ``year`` as ``user`` may see them (``contract`` per provider): an
+        aanbieder its own, a gemeente those its municipality is party to, the region roles all;
+        ``aanbieder``/``gemeente`` narrow further. Every KPI cell outside the user's scope (a
+        provider's realisation over all its clients, seen by a gemeente; the regional price,
+        seen by a provider) is disclosure-controlled; spend that rests on a suppressed cell is
+        not shown (``besteding_onderdrukt``) rather than understated. The access is logged."""
+        scope = Scope.of(user)
+        with open_backend(self.settings, "duckdb", ("contract",)) as backend:
+            t = scope.rows(backend.table("contract"), gemeente="gemeentecode", aanbieder="agb_code")
+            t = t.filter(t.begindatum <= dt.date(year, 12, 31))
+            t = t.filter(t.einddatum.isnull() | (t.einddatum >= dt.date(year, 1, 1)))
+            if aanbieder:
+                t = t.filter(t.agb_code == aanbieder)
+            if gemeente:
+                t = t.filter(t.gemeentecode == gemeente)
+            seen = backend.to_pyarrow(t.select("agb_code", "contract_id").distinct()).to_pylist()
+        visible = {(r["agb_code"], r["contract_id"]) for r in seen}
+        spend = {"year": year, "per": "month", "by": ["wet", "gemeente", "aanbieder"],
+                 "kpis": [contracten.SPEND_KPI]}  # fmt: skip
+        hidden = {
+            (r["wet"], r["gemeente"], r["aanbieder"])
+            for r in self._scoped(scope, spend).rows
+            if r["onderdrukt"]
+        }
+        items = []
+        for agb in sorted({a for a, _ in visible}):
+            for c in self.contract(agb, year, user=user):
+                if (agb, c["contract_id"]) not in visible:
+                    continue
+                cut = any((c["wet"], g, agb) in hidden for g in c["gemeenten"])
+                c["besteding_onderdrukt"] = cut
+                if cut:
+                    c["besteding"] = None
+                items.append(c)
+        what = f"contracten jaar={year} aanbieder={aanbieder or ''} gemeente={gemeente or ''}"
+        self._log(user, what, f"{len(items)} contracten")
+        return items
+
+    def rechtmatigheid_for(
+        self,
+        user: accounts.User,
+        year: int,
+        *,
+        aanbieder: str | None = None,
+        gemeente: str | None = None,
+    ) -> Verantwoording:
+        """The lawfulness of ``year`` (``rechtmatigheid``) over the invoice lines ``user`` may
+        see: a gemeente its own municipality's, an aanbieder its own (the lines it invoiced),
+        the region roles every line; ``aanbieder``/``gemeente`` narrow further. The totals are
+        built from those lines, so they reconcile within the selection. The failed lines are
+        client-level data (pseudonyms): the access is logged."""
+        outcome = self._lawfulness(year)
+        scope = Scope.of(user)
+        with open_backend(self.settings, "duckdb", ()) as backend:
+
+            def keep(table: object) -> object:
+                t = scope.rows(ibis.memtable(table))
+                if aanbieder:
+                    t = t.filter(t.aanbieder == aanbieder)
+                if gemeente:
+                    t = t.filter(t.gemeente == gemeente)
+                return backend.to_pyarrow(t)
+
+            mine = lawfulness.Outcome(
+                year, keep(outcome.bevindingen), keep(outcome.samenvatting), keep(outcome.credit)
+            )
+        result = verantwoording.build(mine)
+        con = self._connect(read_only=True)
+        try:
+            result.namen = dict(
+                con.execute(
+                    "SELECT gemeentecode, gemeentenaam FROM gemeente "
+                    "UNION ALL SELECT agb_code, naam FROM aanbieder"
+                ).fetchall()
+            )
+        finally:
+            con.close()
+        what = f"rechtmatigheid jaar={year} aanbieder={aanbieder or ''} gemeente={gemeente or ''}"
+        result.bevindingen = self._row_limit(user, what, result.bevindingen)
+        self._log(user, what, f"{len(result.bevindingen)} afgekeurde regels")
+        return result
+
+    def _lawfulness(self, year: int) -> lawfulness.Outcome:
+        """The checks over ``year``, kept per process while the tables they read are unchanged
+        (a page and its downloads ask for the same year; the checks take seconds)."""
+        con = self._connect()
+        try:
+            versions = kpi_cache.table_versions(con)
+        finally:
+            con.close()
+        key = (str(self.store), year, tuple(versions.get(t) for t in lawfulness.SOURCES))
+        cache = self.__dict__.setdefault("_lawfulness_cache", {})
+        if key not in cache:
+            with open_backend(self.settings, "duckdb", lawfulness.SOURCES) as backend:
+                outcome = lawfulness.evaluate(backend, year)
+            cache.clear()
+            cache[key] = outcome
+        return cache[key]
+
+    def verevening_for(self, user: accounts.User, year: int) -> dict | None:
+        """The risk equalisation of the configured regulation (``settings.verevening_config``)
+        for ``year``: per municipality and variant the contribution and its difference from
+        user-pays, the years before, the notes and the file used (None: none configured). A
+        gemeente sees its own municipality's rows; an aanbieder has no part in it (refused).
+        The access is logged."""
+        scope = Scope.of(user)
+        if scope.column == "aanbieder":
+            raise ScopeError("De verevening is een afspraak tussen gemeenten; u ziet haar niet.")
+        path = self.settings.verevening_config
+        if path is None:
+            return None
+        result = self.verevening(path, year)
+        rows = verevening_run.rows(result)
+        history = result.historie
+        if scope.column == "gemeente":
+            rows = [r for r in rows if r["gemeente"] == user.role.tenant]
+            history = [r for r in history if r.get("gemeente") == user.role.tenant]
+        self._log(user, f"verevening jaar={year} bestand={path.name}", f"{len(rows)} rijen")
+        return {
+            "regio": result.config.regio,
+            "jaar": year,
+            "bestand": path.name,
+            "tekst": path.read_text(encoding="utf-8"),
+            "varianten": [(v.id, v.naam) for v in result.config.varianten],
+            "rijen": rows,
+            "meerjarig": history,
+            "notities": result.notities,
+        }
+
+    def incentive_for(self, user: accounts.User, year: int) -> dict | None:
+        """The incentive settlement of the configured regulation (``settings.incentive_config``)
+        for ``year``, per provider and arrangement with every step (None: none configured). An
+        aanbieder sees its own settlement; a gemeente none (a provider's result rests on every
+        municipality's clients; its own part reaches it through the verevening). Logged."""
+        scope = Scope.of(user)
+        if scope.column == "gemeente":
+            raise ScopeError("De incentiveafrekening is per aanbieder over de hele regio.")
+        path = self.settings.incentive_config
+        if path is None:
+            return None
+        result = self.incentive(path, year)
+        settled = [
+            s
+            for s in result.afrekeningen
+            if scope.column is None or s.aanbieder == user.role.tenant
+        ]
+        shown = replace(result, afrekeningen=settled)
+        rows = incentive_run.rows(shown)
+        for row, s in zip(rows, settled, strict=True):
+            row["stappen"] = [*s.stappen, *(k.reden for k in s.kpi)]
+        self._log(user, f"incentive jaar={year} bestand={path.name}", f"{len(rows)} rijen")
+        return {"jaar": year, "bestand": path.name, "tekst": path.read_text(encoding="utf-8"),
+                "rijen": rows}  # fmt: skip
 
     # --- beheer: query limits, backup, restore, check, selftest (beheer/, docs/beheer.md) ------
     def _row_limit(self, user: accounts.User, wat: str, rows: Iterable[T]) -> list[T]:

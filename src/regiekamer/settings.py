@@ -56,6 +56,17 @@ class Settings(BaseSettings):
     spark_remote: str | None = Field(
         default=None, description="Spark Connect-URL (sc://host:15002); gaat voor spark_master."
     )
+    # The regulations the dashboard's Verevening and Incentives pages settle (paginas).
+    verevening_config: Path | None = Field(
+        default=None,
+        description="Vereveningsregeling (YAML, zie examples/verevening.yaml) voor de pagina "
+        "Verevening; leeg: de pagina zegt dat er geen regeling is ingesteld.",
+    )
+    incentive_config: Path | None = Field(
+        default=None,
+        description="Incentiveregeling (YAML, zie examples/incentive.yaml) voor de pagina "
+        "Incentives; leeg: de pagina zegt dat er geen regeling is ingesteld.",
+    )
 
     # Operations (docs/beheer.md): the server's query limits, its address and TLS, retention.
     query_seconds: float = Field(

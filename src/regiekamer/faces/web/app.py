@@ -15,7 +15,15 @@ from fastapi.responses import FileResponse, Response
 
 from regiekamer import __version__
 from regiekamer.facade import Regiekamer
-from regiekamer.faces.web import api, errors, pages
+from regiekamer.faces.web import (
+    api,
+    errors,
+    pages,
+    pages_contracten,
+    pages_integraal,
+    pages_rechtmatigheid,
+    pages_verevening,
+)
 from regiekamer.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -45,6 +53,10 @@ def create_app(settings: Settings | None = None, *, openapi_only: bool = False) 
     errors.install(app)
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(pages_contracten.router)
+    app.include_router(pages_rechtmatigheid.router)
+    app.include_router(pages_verevening.router)
+    app.include_router(pages_integraal.router)
 
     @app.get("/static/vega.js", include_in_schema=False)
     def vega() -> Response:

@@ -85,7 +85,7 @@ def _page(request: Request, name: str, user: User | None, **context: object) -> 
         {
             "gebruiker": who,
             "csrf": current.csrf if current else "",
-            "menu": PAGES,
+            "menu": menu_for(user) if user is not None else [],
             "locale": _locale(),
             **context,
         },
@@ -361,4 +361,31 @@ PAGES: tuple[tuple[str, str], ...] = (
     *((f"/thema/{v.slug}", v.titel) for v in views.VIEWS),
     ("/datakwaliteit", "Datakwaliteit"),
     ("/kpi", "KPI's"),
+    ("/contracten", "Contracten"),
+    ("/rechtmatigheid", "Rechtmatigheid"),
+    ("/verevening", "Verevening"),
+    ("/incentives", "Incentives"),
+    ("/integraal", "Integraal"),
 )
+# Pages that only some roles may open (path -> roles); every other page is for every role.
+# The menu shows a page only to those roles, and the page refuses the others (403).
+PAGE_ROLES: dict[str, frozenset[str]] = {
+    "/verevening": frozenset({"regio", "beheerder", "accountant", "gemeente"}),
+    "/incentives": frozenset({"regio", "beheerder", "accountant", "aanbieder"}),
+}
+
+
+def may_open(rol: str, path: str) -> bool:
+    """Whether a role may open the page at ``path``."""
+    return path not in PAGE_ROLES or rol in PAGE_ROLES[path]
+
+
+def menu_for(user: User) -> list[tuple[str, str]]:
+    """The menu as ``user`` sees it: the pages its role may open."""
+    return [(path, titel) for path, titel in PAGES if may_open(user.role.rol, path)]
+
+
+def refuse_unless_allowed(user: User, path: str) -> None:
+    """403 for a page the user's role may not open."""
+    if not may_open(user.role.rol, path):
+        raise HTTPException(403, "Deze pagina is niet voor uw rol.")
