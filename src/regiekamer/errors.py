@@ -34,3 +34,13 @@ class AccessLogError(RegiekamerError):
 
 class ScopeError(RegiekamerError):
     """A table cannot be restricted to the user's scope, so it is not shown at all."""
+
+
+class QueryLimitError(RegiekamerError):
+    """A query of the server ran longer, or returned more rows, than the configured limit
+    (store/query_limits.py). ``code`` names which limit, ``status`` is the HTTP status."""
+
+    def __init__(self, code: str, status: int, melding: str) -> None:
+        super().__init__(melding)
+        self.code = code
+        self.status = status

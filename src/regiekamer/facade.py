@@ -9,11 +9,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
 import ibis
@@ -31,7 +31,17 @@ from regiekamer.analyses.verantwoording import Verantwoording
 from regiekamer.analyses.verevening import config as verevening_config
 from regiekamer.analyses.verevening import inputs as verevening_inputs
 from regiekamer.analyses.verevening import run as verevening_run
-from regiekamer.errors import LoginError, RegiekamerError, ScopeError
+from regiekamer.beheer import backup, channel, selftest
+from regiekamer.beheer import check as store_check
+from regiekamer.beheer.rules import NOT_RUN, Rule
+from regiekamer.errors import (
+    ConfigError,
+    LoginError,
+    QueryLimitError,
+    RegiekamerError,
+    ScopeError,
+    StoreError,
+)
 from regiekamer.ingest import pipeline
 from regiekamer.ingest.findings import CATALOGUE, FINDING_FIELDS
 from regiekamer.ingest.load import Outcome
@@ -41,8 +51,8 @@ from regiekamer.privacy.pseudonym import create_key_file, load_key
 from regiekamer.privacy.scope import Scope
 from regiekamer.settings import Settings
 from regiekamer.standards.messages import DATA
-from regiekamer.store import kpi_cache, schema
-from regiekamer.store.connection import connect, share_one_instance
+from regiekamer.store import kpi_cache, query_limits, schema
+from regiekamer.store.connection import connect, is_served, share_one_instance
 
 if TYPE_CHECKING:  # imported where used: statsmodels is slow to import for every command
     from regiekamer.analyses.prognose import backtest, model, simulate, summary
@@ -51,6 +61,7 @@ if TYPE_CHECKING:  # imported where used: statsmodels is slow to import for ever
 
 FINDING_KEYS = FINDING_FIELDS
 _PROGNOSE_LOCK = threading.Lock()  # the kept baseline forecasts, shared by server threads
+T = TypeVar("T")
 
 
 @dataclass
@@ -422,7 +433,8 @@ class Regiekamer:
     def serve_store(self) -> None:
         """Prepare this process to serve the store: one read-write instance for every request
         (see store.connection.share_one_instance), kept open while the process runs."""
-        share_one_instance(self.store)
+        share_one_instance(self.store, time_limit=self.settings.query_seconds)
+        self.serve_operations()
 
     def kpi_for(self, user: accounts.User, **request: object) -> kpi_engine.Result:
         """KPI rows as ``user`` may see them: the own cells as they are, every other cell
@@ -438,6 +450,8 @@ class Regiekamer:
             "kpi " + " ".join(f"{k}={v}" for k, v in sorted(request.items()) if v)
             for request in requests
         )
+        for result in results:
+            result.rows = self._row_limit(user, what, result.rows)
         self._log(user, what, " + ".join(f"{len(r.rows)} rijen" for r in results))
         return results
 
@@ -472,12 +486,14 @@ class Regiekamer:
                 " WHERE ? IN (afzender, ontvanger))"
             )
             params.append(user.role.tenant)
+        what = f"bevindingen code={code or ''}"
         con = self._connect(read_only=True)
         try:
-            rows = con.execute(sql + " ORDER BY bestand_id, volgnummer", params).fetchall()
+            cur = con.execute(sql + " ORDER BY bestand_id, volgnummer", params)
+            rows = self._row_limit(user, what, query_limits.fetch(cur))
         finally:
             con.close()
-        self._log(user, f"bevindingen code={code or ''}", f"{len(rows)} rijen")
+        self._log(user, what, f"{len(rows)} rijen")
         return [dict(zip(FINDING_KEYS, r, strict=True)) for r in rows]
 
     def _log(self, user: accounts.User, wat: str, resultaat: str) -> None:
@@ -561,6 +577,7 @@ class Regiekamer:
                 for row, safe in zip(rows, hidden, strict=True)
             ]
         what = "stapeling " + " ".join(f"{k}={v}" for k, v in sorted(request.items()) if v)
+        rows = self._row_limit(user, what, rows)
         self._log(user, what, f"{len(rows)} rijen")
         return rows
 
@@ -1024,6 +1041,7 @@ class Regiekamer:
         finally:
             con.close()
         what = f"rechtmatigheid jaar={year} aanbieder={aanbieder or ''} gemeente={gemeente or ''}"
+        result.bevindingen = self._row_limit(user, what, result.bevindingen)
         self._log(user, what, f"{len(result.bevindingen)} afgekeurde regels")
         return result
 
@@ -1468,6 +1486,105 @@ class Regiekamer:
             "signalen": signals,
             "acties": actions,
         }
+
+    # --- beheer: query limits, backup, restore, check, selftest (beheer/, docs/beheer.md) ------
+    def _row_limit(self, user: accounts.User, wat: str, rows: Iterable[T]) -> list[T]:
+        """At most ``query_max_rows`` of the rows of a scoped answer for ``user``; more raises
+        RK-LIMIET-RIJEN (store/query_limits.py), and that refusal is logged as the access."""
+        try:
+            return query_limits.take(rows, self.settings.query_max_rows)
+        except QueryLimitError as exc:
+            self._log(user, wat, f"geweigerd: {exc.code}")
+            raise
+
+    def serve_operations(self) -> None:
+        """Let `backup`, `check` and `selftest` of other processes reach this served store
+        (beheer/channel.py: DuckDB lets no other process open it meanwhile)."""
+        channel.open_channel(self.store, self._operation)
+
+    def _operation(self, opdracht: str, args: dict) -> object:
+        if opdracht == "backup":
+            return self.backup(Path(args["out"]))
+        if opdracht == "check":
+            return [r.as_dict() for r in self.check(args.get("manifest"))]
+        if opdracht == "selftest":
+            return [r.as_dict() for r in self.selftest()]
+        raise RegiekamerError(f"Onbekende beheeropdracht {opdracht!r}.")
+
+    def _via_server(self, opdracht: str, **args: object) -> object | None:
+        """The answer of a server that holds this store, or None: no server, do it here."""
+        if is_served(self.store):
+            return None  # this process is the server
+        return channel.ask(self.store, opdracht, args)
+
+    def _key(self) -> bytes | None:
+        """The pseudonymisation key, or None when none is set up here."""
+        try:
+            return load_key(self.settings)
+        except ConfigError:
+            return None
+
+    def backup(self, out: Path) -> dict:
+        """A consistent backup of the store in folder ``out`` (beheer/backup.py), also while
+        a server runs (then the server makes it); returns the manifest."""
+        remote = self._via_server("backup", out=str(out.resolve()))
+        if remote is not None:
+            return remote  # type: ignore[return-value]
+        con = connect(self.store, watch=False)  # a backup may take longer than a query
+        con.execute("SET memory_limit = ?", [self.settings.kpi_memory_limit])
+        try:
+            key = self._key()
+            return backup.snapshot(
+                con, out, fingerprint=backup.key_fingerprint(key) if key else None
+            )
+        finally:
+            con.close()
+
+    def restore(self, source: Path, *, replace: bool = False) -> dict:
+        """Build the store from the backup in ``source`` (verified against its manifest first);
+        an existing store only with ``replace``, and never under a running server."""
+        if channel.listening(self.store):
+            raise StoreError(f"Een server heeft {self.store} open; stop die eerst.")
+        return backup.restore(
+            source, self.store, replace=replace, memory_limit=self.settings.kpi_memory_limit
+        )
+
+    def check(self, manifest: dict | None = None) -> list[Rule]:
+        """Every rule of `regiekamer check` (beheer/check.py); with a backup's manifest also
+        its row counts and checksums, and whether the key is the backup's."""
+        remote = self._via_server("check", manifest=manifest)
+        if remote is not None:
+            return [Rule(**r) for r in remote]  # type: ignore[union-attr]
+        key = self._key()
+        con = connect(self.store, read_only=True, watch=False)
+        con.execute("SET memory_limit = ?", [self.settings.kpi_memory_limit])
+        try:
+            rules = store_check.run(con, manifest, key)
+        finally:
+            con.close()
+        if manifest is not None and manifest.get("sleutel_vingerafdruk"):
+            mine = backup.key_fingerprint(key) if key else None
+            name = "sleutel van de backup"
+            if mine is None:
+                rules.append(Rule(name, NOT_RUN, "geen sleutel ingesteld om te vergelijken"))
+            else:
+                same = mine == manifest["sleutel_vingerafdruk"]
+                rules.append(
+                    Rule.of(name, same, "dezelfde" if same else "een andere sleutel dan bij de "
+                            "backup: nieuwe pseudoniemen passen niet bij de oude")
+                )  # fmt: skip
+        return rules
+
+    def selftest(self) -> list[Rule]:
+        """The deployment self-check (beheer/selftest.py), one rule per line."""
+        remote = self._via_server("selftest")
+        if remote is not None:
+            return [Rule(**r) for r in remote]  # type: ignore[union-attr]
+        con = connect(self.store, read_only=True, watch=False)
+        try:
+            return selftest.run(con, self.settings)
+        finally:
+            con.close()
 
 
 def _window(

@@ -68,6 +68,30 @@ class Settings(BaseSettings):
         "Incentives; leeg: de pagina zegt dat er geen regeling is ingesteld.",
     )
 
+    # Operations (docs/beheer.md): the server's query limits, its address and TLS, retention.
+    query_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Een vraag van het dashboard of de API die langer loopt wordt afgebroken "
+        "(RK-LIMIET-TIJD).",
+    )
+    query_max_rows: int = Field(
+        default=250_000,
+        ge=1,
+        description="Een antwoord van het dashboard of de API met meer rijen wordt geweigerd "
+        "(RK-LIMIET-RIJEN).",
+    )
+    host: str = Field(default="127.0.0.1", description="Adres waarop 'regiekamer serve' luistert.")
+    tls_cert: Path | None = Field(
+        default=None, description="TLS-certificaat (PEM) van de server; nodig buiten loopback."
+    )
+    tls_key: Path | None = Field(default=None, description="Privésleutel (PEM) bij tls_cert.")
+    access_log_retention_years: int = Field(
+        default=5,
+        ge=0,
+        description="Bewaartermijn van het toegangslog in jaren (NEN 7513: minstens 5).",
+    )
+
     def resolved_key_file(self) -> Path:
         """The key file beside the store unless configured otherwise (never inside the store)."""
         return self.key_file or self.store.with_name(self.store.name + ".key")

@@ -30,6 +30,7 @@ from regiekamer.errors import RegiekamerError
 from regiekamer.facade import FINDING_KEYS
 from regiekamer.faces import (
     cli_afspraken,
+    cli_beheer,
     cli_contract,
     cli_integraal,
     cli_kpi,
@@ -365,6 +366,7 @@ app.command("cbs")(cli_integraal.cbs)
 app.command("rechtmatigheid")(cli_rechtmatigheid.rechtmatigheid)
 app.command("contract")(cli_contract.contract)
 cli_afspraken.register(app)
+cli_beheer.register(app)
 
 
 def main() -> None:

@@ -11,20 +11,36 @@ from regiekamer.faces.common import StoreOpt, console, kamer
 
 def serve(
     store: Path | None = StoreOpt,
-    host: str = typer.Option("127.0.0.1", help="Adres om op te luisteren."),
+    host: str | None = typer.Option(
+        None, help="Adres om op te luisteren (standaard REGIEKAMER_HOST of 127.0.0.1)."
+    ),
     port: int = typer.Option(8000, help="Poort."),
 ) -> None:
     """Start het dashboard en de REST-API (/api/v1, OpenAPI in docs/openapi.json).
 
-    De server houdt de store open: een ingest wacht tot de server stopt.
+    De server houdt de store open: een ingest wacht tot de server stopt; backup, check en
+    selftest vraagt u aan de draaiende server (docs/beheer.md). Met REGIEKAMER_TLS_CERT en
+    REGIEKAMER_TLS_KEY spreekt de server HTTPS; buiten loopback hoort dat (regiekamer selftest).
     """
     import uvicorn
 
     from regiekamer.faces.web.app import create_app
 
-    app = create_app(kamer(store).settings)
-    console.print(f"Regiekamer op http://{host}:{port}/  (stoppen: Ctrl+C)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    settings = kamer(store).settings
+    if host is not None:
+        settings = settings.model_copy(update={"host": host})
+    app = create_app(settings)
+    tls = settings.tls_cert is not None and settings.tls_key is not None
+    scheme = "https" if tls else "http"
+    console.print(f"Regiekamer op {scheme}://{settings.host}:{port}/  (stoppen: Ctrl+C)")
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=port,
+        log_level="warning",
+        ssl_certfile=str(settings.tls_cert) if tls else None,
+        ssl_keyfile=str(settings.tls_key) if tls else None,
+    )
 
 
 def openapi() -> None:

@@ -244,7 +244,7 @@ def login(
         [naam],
     ).fetchone()
     if row is None:
-        _verify(_dummy_hash(), password)  # same work as for a real user: no timing oracle
+        verify_password(_dummy_hash(), password)  # same work as for a real user: no timing oracle
         raise LoginError(_REFUSED)
     rol, tenant, stored, mislukt, geblokkeerd_tot = row
     if geblokkeerd_tot is not None and now < geblokkeerd_tot:
@@ -252,7 +252,7 @@ def login(
             f"Account tijdelijk geblokkeerd na {MAX_FAILED} mislukte pogingen; probeer het na "
             f"{geblokkeerd_tot:%H:%M} (UTC) opnieuw."
         )
-    if not _verify(stored, password):
+    if not verify_password(stored, password):
         mislukt += 1
         if mislukt >= MAX_FAILED:
             con.execute(
@@ -275,7 +275,8 @@ def login(
     return User(naam, Role(rol, tenant))
 
 
-def _verify(stored: str, password: str) -> bool:
+def verify_password(stored: str, password: str) -> bool:
+    """True when ``password`` matches the argon2id hash ``stored`` (False for a bad hash)."""
     try:
         return _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):

@@ -23,13 +23,14 @@ from regiekamer.privacy.accounts import User
 class Fout(BaseModel):
     status: int
     melding: str
+    code: str | None = None  # only for an error with a code of its own (RK-LIMIET-TIJD, …)
 
 
 class FoutAntwoord(BaseModel):
     fout: Fout
 
 
-ERRORS = {s: {"model": FoutAntwoord} for s in (400, 401, 403, 422)}
+ERRORS = {s: {"model": FoutAntwoord} for s in (400, 401, 403, 422, 503)}
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
 
