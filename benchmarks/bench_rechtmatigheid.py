@@ -73,13 +73,13 @@ def ibis_9338(con: ibis.BaseBackend):
 
 
 def ibis_zp(con: ibis.BaseBackend):
-    """Check RK-RECHT-01 as assess() makes it: the allocations with their zorgperioden (from
-    the start/stop messages, trajectories.zorgperioden) joined on, the few lines of allocations
-    with several zorgperioden anti-joined, then the test on the matched lines."""
-    p = con.table("prestatie")
-    zp = R.zorgperioden(con.table("levering"))
-    alloc = R.with_zorgperioden(R.allocations(con.table("toewijzing")), zp)
-    gaps = R.several_lacking(p, alloc, zp).mutate(_zp_weg=ibis.literal(True))
+    """Check RK-RECHT-01 as assess() makes it: the allocations with the span of their starts
+    and stops joined on, the few lines of segments with several starts anti-joined with their
+    zorgperioden (trajectories.zorgperioden), then the test on the matched lines."""
+    p, lev = con.table("prestatie"), con.table("levering")
+    spans = R.zorgperiode_spans(lev)
+    alloc = R.with_zorgperioden(R.allocations(con.table("toewijzing")), spans)
+    gaps = R.several_lacking(p, spans, lev).mutate(_zp_weg=ibis.literal(True))
     lines = _lines(con, "bestand_id", "declaratie_nummer", "regel", "begindatum", "einddatum")
     t = R.join_small(lines, R.allocation_link(alloc), (gaps, R.LINE, ("_zp_weg",)))
     return t.filter(~R.no_allocation(t) & R.no_zorgperiode(t)).count()
@@ -126,8 +126,8 @@ def main() -> int:
     ap.add_argument("--store", type=Path, help="An existing store instead of the national year.")
     args = ap.parse_args()
     store = args.store or prepare(args.clients)[1]
-    # The same memory limit and settings as the checks get (analyses/backends.py).
-    limit = Settings(store=store, key=KEY).kpi_memory_limit
+    # The same memory limit and settings as the checks get (facade.rechtmatigheid).
+    limit = Settings(store=store, key=KEY).rechtmatigheid_memory_limit
     con = duckdb.connect(str(store), read_only=True)
     con.execute("SET memory_limit = ?", [limit])
     con.execute("SET preserve_insertion_order = false")

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
         description="Geheugengrens van DuckDB bij het berekenen van KPI's; daarboven schrijft "
         "DuckDB tussenresultaten naar schijf. Houdt de landelijke catalogus onder 4 GiB.",
     )
+    rechtmatigheid_memory_limit: str = Field(
+        default="6GB",
+        description="Geheugengrens van DuckDB bij de rechtmatigheidstoetsen; daarboven schrijft "
+        "DuckDB naar schijf. Landelijk (40 M regels) vragen de toewijzingen en de dubbele "
+        "referenties samen ruim 3 GB; met 6 GB hoeft DuckDB niet naar schijf.",
+    )
     min_cell: int = Field(
         default=10,
         ge=1,

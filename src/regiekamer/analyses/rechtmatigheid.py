@@ -15,7 +15,7 @@ Pure functions over Ibis tables (DuckDB here, Spark on a cluster); nothing here 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import ibis
 import ibis.expr.types as ir
@@ -267,27 +267,39 @@ def zorgperioden(levering: ir.Table) -> ir.Table:
     return zp.mutate(eind=zp.eind.fill_null(OPEN_END))
 
 
-def with_zorgperioden(alloc: ir.Table, zp: ir.Table) -> ir.Table:
-    """``allocations`` with the zorgperioden on the allocation's own provider and client: how
-    many (``zp_n``, null for none) and, which is all a single one needs, the first begin and
-    last end (``zp_begin``, ``zp_eind``).
+def zorgperiode_spans(levering: ir.Table) -> ir.Table:
+    """Per segment (an allocation on one provider and client): ``zp_n``, its number of starts
+    (trajectories.segments), with their first begin and last end (``zp_begin``, ``zp_eind``;
+    a running one ends at OPEN_END).
+
+    One start: that span is the zorgperiode itself, as trajectories.zorgperioden makes it, and
+    a line overlaps it or not. Several: the gaps between them matter, so those segments take
+    the exact path (``several_lacking``). One aggregate over the starts instead of the
+    zorgperioden and an aggregate over those: at national scale both are 7 M segments."""
+    seg = T.segments(levering)
+    return seg.group_by(list(_SEGMENT)).aggregate(
+        zp_n=seg.count(),
+        zp_begin=seg.begindatum.min(),
+        zp_eind=seg.eind.fill_null(OPEN_END).max(),
+    )
+
+
+def with_zorgperioden(alloc: ir.Table, spans: ir.Table) -> ir.Table:
+    """``allocations`` with the ``zorgperiode_spans`` of the allocation's own segment (null
+    when it has no start).
 
     A line that matches its allocation (check 9338 passed) lies on exactly that segment, so the
     one join that brings the allocation's facts also brings its zorgperiode: RK-RECHT-01 needs
-    no anti-join of its own over all lines. Only an allocation with several zorgperioden (its
-    gaps matter) takes the anti-join, over its own lines (``lacking_zorgperiode``)."""
-    per = zp.group_by(list(_SEGMENT)).aggregate(
-        zp_n=zp.count(), zp_begin=zp.begin.min(), zp_eind=zp.eind.max()
-    )
+    no anti-join over all lines."""
     on = [
-        alloc._wet == per.wet,
-        alloc._gemeente == per.gemeente,
-        alloc._nummer == per.toewijzing_nummer,
-        alloc.t_aanbieder == per.aanbieder,
-        alloc.t_client == per.client_id,
+        alloc._wet == spans.wet,
+        alloc._gemeente == spans.gemeente,
+        alloc._nummer == spans.toewijzing_nummer,
+        alloc.t_aanbieder == spans.aanbieder,
+        alloc.t_client == spans.client_id,
     ]
-    j = alloc.left_join(per, on)
-    return j.select(*(alloc[c] for c in alloc.columns), per.zp_n, per.zp_begin, per.zp_eind)
+    j = alloc.left_join(spans, on)
+    return j.select(*(alloc[c] for c in alloc.columns), spans.zp_n, spans.zp_begin, spans.zp_eind)
 
 
 def allocation_link(alloc: ir.Table) -> Link:
@@ -321,20 +333,15 @@ def lacking_zorgperiode(lines: ir.Table, zp: ir.Table) -> ir.Table:
     return lk.anti_join(zp, preds).select(*LINE)
 
 
-def several_lacking(prestatie: ir.Table, alloc: ir.Table, zp: ir.Table) -> ir.Table:
-    """LINE keys of the lines on an allocation with several zorgperioden that overlap none of
-    them (RK-RECHT-01 for what ``with_zorgperioden`` leaves open). Few rows."""
-    several = alloc.filter(alloc.zp_n > 1)
+def several_lacking(prestatie: ir.Table, spans: ir.Table, levering: ir.Table) -> ir.Table:
+    """LINE keys of the lines on a segment with several starts that overlap none of its
+    zorgperioden (RK-RECHT-01 where ``zorgperiode_spans`` cannot tell). Few rows: the
+    zorgperioden are made, and the lines anti-joined, for those segments only."""
+    several = spans.filter(spans.zp_n > 1).select(*_SEGMENT)
+    zp = zorgperioden(levering.semi_join(several, list(_SEGMENT)))
     cols = (*_SEGMENT, "begindatum", "einddatum", "bestand_id", "declaratie_nummer", "regel")
-    lk = debit(prestatie, cols)
-    on = [
-        lk.wet == several._wet,
-        lk.gemeente == several._gemeente,
-        lk.toewijzing_nummer == several._nummer,
-        lk.aanbieder == several.t_aanbieder,
-        lk.client_id == several.t_client,
-    ]
-    return lacking_zorgperiode(lk.semi_join(several, on), zp)
+    lines = debit(prestatie, cols).semi_join(several, list(_SEGMENT))
+    return lacking_zorgperiode(lines, zp)
 
 
 def reference_tariffs(
@@ -396,7 +403,9 @@ def join_small(t: ir.Table, *links: Link) -> ir.Table:
 class _Facts:
     """What the per-line checks join on: all of it small except the allocations."""
 
-    alloc: ir.Table  # with_zorgperioden(allocations(...))
+    alloc: ir.Table  # with_zorgperioden(allocations(toewijzing), spans)
+    toewijzing: ir.Table
+    spans: ir.Table  # zorgperiode_spans()
     flags: ir.Table  # LINE -> _dubbel (8021), _zp_weg (RK-RECHT-01 on several zorgperioden)
     credit: ir.Table  # credited()
     ct: ir.Table  # contract tariffs
@@ -411,17 +420,17 @@ def _facts(
     contract_tarief: ir.Table,
     product: ir.Table,
 ) -> _Facts:
-    zp = zorgperioden(levering)
-    alloc = with_zorgperioden(allocations(toewijzing), zp)
+    spans = zorgperiode_spans(levering)
+    alloc = with_zorgperioden(allocations(toewijzing), spans)
     yes, no = ibis.literal(True), ibis.literal(False)
     dup = duplicates(prestatie).mutate(_dubbel=yes, _zp_weg=no)
-    gap = several_lacking(prestatie, alloc, zp).mutate(_dubbel=no, _zp_weg=yes)
+    gap = several_lacking(prestatie, spans, levering).mutate(_dubbel=no, _zp_weg=yes)
     both = dup.union(gap)
     flags = both.group_by(list(LINE)).aggregate(
         _dubbel=both._dubbel.any(), _zp_weg=both._zp_weg.any()
     )
     ct, pt = reference_tariffs(contract, contract_tarief, product)
-    return _Facts(alloc, flags, credited(prestatie), ct, pt)
+    return _Facts(alloc, toewijzing, spans, flags, credited(prestatie), ct, pt)
 
 
 def _first_failure(lines: ir.Table, f: _Facts) -> ir.Table:
@@ -476,9 +485,13 @@ def _first_failure(lines: ir.Table, f: _Facts) -> ir.Table:
         (tariff_differs, "0611", ibis.greatest((tarief - ref_tarief) * vol, 0)),
         (over, "9321", _part(bedrag, vol - l_._toegestaan, vol)),
     ]
-    cr = l_.gecrediteerd
-    code = ibis.cases(*((~cr & c, ibis.literal(k)) for c, k, _ in rules), else_=None)
-    risk = ibis.cases(*((~cr & c, r) for c, _, r in rules), else_=0)
+    # One CASE finds the number of the first rule the line fails (0: none, or credited); code
+    # and amount follow from that number, so each condition is evaluated once per line.
+    first = ibis.cases((l_.gecrediteerd, 0), *((c, i) for i, (c, _, _) in enumerate(rules, 1)))
+    l_ = l_.mutate(_eerste=first.fill_null(0))
+    nr = l_._eerste
+    code = ibis.cases(*((nr == i, ibis.literal(k)) for i, (_, k, _) in enumerate(rules, 1)))
+    risk = ibis.cases(*((nr == i, r) for i, (_, _, r) in enumerate(rules, 1)), else_=0)
     return l_.mutate(code=code, risico_cent=risk.cast("int64"))
 
 
@@ -521,9 +534,14 @@ def _running_checks(prestatie: ir.Table, f: _Facts) -> ir.Table:
     running sums of volume and amount, over its lines in order (productperiode, then arrival)
     of all years that passed every check before. Only the lines of allocations with a total
     volume or a budget are tested, and only they need the ordered window."""
-    alloc = f.alloc.filter((f.alloc.t_freq == TOTAAL) | f.alloc.t_budget.notnull())
+    # Its own (few) allocations, not a filter of the ones the main pass joins: DuckDB would
+    # materialise a table of all 7 M allocations that two passes read.
+    t = f.toewijzing
+    alloc = with_zorgperioden(
+        allocations(t.filter((t.frequentie == TOTAAL) | t.budget_cent.notnull())), f.spans
+    )
     lines = _with_jaar(debit(prestatie, (*_CHECKED, "dagtekening")))
-    run = _first_failure(lines, _Facts(alloc, f.flags, f.credit, f.ct, f.pt))
+    run = _first_failure(lines, replace(f, alloc=alloc))
     run = run.filter(run.t_aanbieder.notnull() & run.code.isnull() & ~run.gecrediteerd)
     w = ibis.cumulative_window(
         group_by=list(ALLOCATION), order_by=["begindatum", "dagtekening", "bestand_id", "regel"]

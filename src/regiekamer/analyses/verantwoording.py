@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+
 from regiekamer.analyses.rechtmatigheid import BY_CODE, CHECKS, ORDER, Outcome, melding
 
 CREDITED = "gecrediteerd"
@@ -100,7 +102,7 @@ def findings(outcome: Outcome) -> list[dict]:
     # Column by column, not row dicts from Arrow: at national scale there are ~10^6 failed
     # lines, and Table.to_pylist() builds a dict per row that is then thrown away.
     b = outcome.bevindingen
-    col = {name: b[name].to_pylist() for name in b.column_names}
+    col = {name: _values(b[name]) for name in b.column_names}
     return [
         {
             "code": code,
@@ -165,6 +167,14 @@ def findings(outcome: Outcome) -> list[dict]:
             strict=True,
         )
     ]
+
+
+def _values(column: pa.ChunkedArray) -> list:
+    """A column as Python values. Without nulls through numpy, which makes dates and numbers
+    about twice as fast as Arrow's own to_pylist (the same values and types)."""
+    if column.null_count:
+        return column.to_pylist()
+    return column.to_numpy().tolist()
 
 
 JSON_KEYS = (
