@@ -9,6 +9,14 @@ excess is at risk), so a line is never attributed to a partial check when it is 
 all. A debit line reversed by a credit line with the same ReferentieNummer is not tested: the
 two cancel (``gecrediteerd``).
 
+How it runs (national scale: 40 M lines, 7 M allocations, on 2 cores): one pass over the lines
+joins each line's allocation once, with the span of that allocation's zorgperiode already on
+it, and probes small side tables (later duplicates, lines in a gap between zorgperioden, credit
+references, tariffs, the running-sum findings); one CASE then names the first rule the line
+fails. The result is grouped straight away, each failed line a group of its own, so no table of
+all assessed lines is ever materialised. Every side table that looks at lines makes its own
+narrow selection of the store table (``debit``), since a shared one would be materialised.
+
 Pure functions over Ibis tables (DuckDB here, Spark on a cluster); nothing here imports a face.
 """
 
