@@ -211,14 +211,15 @@ def debit(prestatie: ir.Table, cols: tuple[str, ...], *, year: int | None = None
     memory. Distinct selections (no two passes ask for the same columns) are plain scans that
     read only their columns.
     """
-    p = prestatie.select(*cols, "debet_credit")
+    extra = ("begindatum",) if year is not None and "begindatum" not in cols else ()
+    p = prestatie.select(*cols, *extra, "debet_credit")
     cond = p.debet_credit == "D"
     if year is not None:
         cond &= p.begindatum.year() == year
     p = p.filter(cond)
     if "declaratie_nummer" in cols:
         p = p.mutate(_decl=p.declaratie_nummer.fill_null(""))
-    return p.drop("debet_credit")
+    return p.drop("debet_credit", *extra)
 
 
 def duplicates(prestatie: ir.Table) -> ir.Table:
