@@ -861,6 +861,9 @@ class Regiekamer:
         financiele_onzekerheid and the failed lines (clients only as pseudonyms). The failed
         lines are client-level data: with ``door`` (who asks) the access is logged."""
         with open_backend(self.settings, engine, lawfulness.SOURCES) as backend:
+            if engine == "duckdb":
+                limit = self.settings.rechtmatigheid_memory_limit
+                backend.con.execute("SET memory_limit = ?", [limit])
             outcome = lawfulness.evaluate(backend, year)
         result = verantwoording.build(outcome)
         con = self._connect(read_only=door is None)

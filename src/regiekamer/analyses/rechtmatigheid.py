@@ -9,16 +9,26 @@ excess is at risk), so a line is never attributed to a partial check when it is 
 all. A debit line reversed by a credit line with the same ReferentieNummer is not tested: the
 two cancel (``gecrediteerd``).
 
+How it runs (national scale: 40 M lines, 7 M allocations, on 2 cores): one pass over the lines
+joins each line's allocation once, with the span of that allocation's zorgperiode already on
+it, and probes small side tables (later duplicates, lines in a gap between zorgperioden, credit
+references, tariffs, the running-sum findings); one CASE then names the first rule the line
+fails. The result is grouped straight away, each failed line a group of its own, so no table of
+all assessed lines is ever materialised. Every side table that looks at lines makes its own
+narrow selection of the store table (``debit``), since a shared one would be materialised.
+
 Pure functions over Ibis tables (DuckDB here, Spark on a cluster); nothing here imports a face.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from regiekamer.analyses import trajectories as T
 
@@ -142,6 +152,27 @@ ORDER = tuple(c.code for c in CHECKS)
 LINE = ("bestand_id", "_decl", "regel")
 ALLOCATION = ("wet", "gemeente", "toewijzing_nummer")
 _SEGMENT = ("wet", "gemeente", "aanbieder", "client_id", "toewijzing_nummer")
+_REF = ("aanbieder", "referentie_nummer")
+# The line columns the checks read; only these are scanned (the store table has more).
+_CHECKED = (
+    "wet",
+    "gemeente",
+    "aanbieder",
+    "client_id",
+    "declaratie_nummer",
+    "referentie_nummer",
+    "toewijzing_nummer",
+    "productcategorie",
+    "productcode",
+    "begindatum",
+    "einddatum",
+    "geleverd_volume",
+    "eenheid",
+    "product_tarief_cent",
+    "bedrag_cent",
+    "bestand_id",
+    "regel",
+)
 OUTPUT = (
     "wet",
     "gemeente",
@@ -162,46 +193,63 @@ OUTPUT = (
     "code",
     "risico_cent",
 )
+# What a failed line's group in ``outcome_rows`` carries besides its keys and sums.
+_GROUP = ("wet", "gemeente", "aanbieder", "jaar", "_soort")
+_SUMS = ("bedrag_cent", "risico_cent")
+_CARRIED = tuple(c for c in OUTPUT if c not in (*_GROUP, *_SUMS, "gecrediteerd", "code"))
+CREDITED = "gecrediteerd"
+Link = tuple[ir.Table, tuple[str, ...], tuple[str, ...]]  # (small table, keys, its columns)
 
 
-def _mark(t: ir.Table, small: ir.Table, keys: tuple[str, ...], **cols: str) -> ir.Table:
-    """``t`` with columns of ``small`` (few rows, unique on ``keys``) joined on, null elsewhere.
+def debit(prestatie: ir.Table, cols: tuple[str, ...], *, year: int | None = None) -> ir.Table:
+    """The debit lines with only ``cols`` (plus ``_decl``: the declaration number, '' if none),
+    those whose productperiode begins in ``year`` when given.
 
-    The flagged lines of a check are few; joining them back is a cheap probe of a small table.
+    Each pass over the lines makes its own narrow selection from the store table rather than
+    sharing one table of debit lines: Ibis turns a table that several passes read into a CTE,
+    and DuckDB materialises such a CTE, which at national scale is a copy of 40 M lines in
+    memory. Distinct selections (no two passes ask for the same columns) are plain scans that
+    read only their columns.
     """
-    # The keys are renamed: Ibis merges equal-named key columns of a join into one, which for
-    # a left join could take the (null) right side's value.
-    # ``view()``: ``small`` often derives from ``t`` itself, and a self-join needs two names.
-    small = small.view()
-    s = small.select(
-        **{f"_k{i}": small[k] for i, k in enumerate(keys)},
-        **{new: small[old] for new, old in cols.items()},
-    )
-    j = t.left_join(s, [t[k] == s[f"_k{i}"] for i, k in enumerate(keys)])
-    return j.select(*(t[c] for c in t.columns), *(s[c] for c in cols))
+    extra = ("begindatum",) if year is not None and "begindatum" not in cols else ()
+    p = prestatie.select(*cols, *extra, "debet_credit")
+    cond = p.debet_credit == "D"
+    if year is not None:
+        cond &= p.begindatum.year() == year
+    p = p.filter(cond)
+    if "declaratie_nummer" in cols:
+        p = p.mutate(_decl=p.declaratie_nummer.fill_null(""))
+    return p.drop("debet_credit", *extra)
 
 
-def debit_lines(prestatie: ir.Table) -> ir.Table:
-    """Debit lines with their duplicate rank (0: the first with its reference) and whether a
-    credit line reversed them."""
-    p = prestatie.mutate(_decl=prestatie.declaratie_nummer.fill_null(""))
-    debit = p.filter(p.debet_credit == "D")
-    ref = ("aanbieder", "referentie_nummer")
-    # Only references that occur twice need an ordered window; everything else ranks first.
-    twice = debit.group_by(list(ref)).aggregate(_n=debit.count()).filter(lambda t: t._n > 1)
-    dup = debit.semi_join(twice, list(ref))
-    order = ibis.window(group_by=list(ref), order_by=["dagtekening", "bestand_id", "regel"])
-    dup = dup.mutate(_rang=ibis.row_number().over(order))
-    debit = _mark(debit, dup, LINE, _rang="_rang")
-    credit = p.filter(p.debet_credit == "C").select(*ref).distinct().mutate(_c=ibis.literal(True))
-    debit = _mark(debit, credit, ref, _credit="_c")
-    rang = debit._rang.fill_null(0)
-    return debit.mutate(_rang=rang, gecrediteerd=debit._credit.fill_null(False) & (rang == 0))
+def duplicates(prestatie: ir.Table) -> ir.Table:
+    """LINE keys of the debit lines whose reference (per provider) an earlier line already had:
+    8021. Few rows.
+
+    Every reference must be counted, but only the lines whose reference occurs twice need the
+    ordered window. Counting per reference alone (not per provider and reference) keeps the
+    grouping key one short string; the exact key then ranks only those candidates.
+    """
+    r = debit(prestatie, ("referentie_nummer",))
+    twice = r.group_by("referentie_nummer").aggregate(_n=r.count())
+    twice = twice.filter(twice._n > 1).select("referentie_nummer")
+    c = debit(prestatie, (*_REF, "dagtekening", "bestand_id", "declaratie_nummer", "regel"))
+    c = c.semi_join(twice, "referentie_nummer")
+    order = ibis.window(group_by=list(_REF), order_by=["dagtekening", "bestand_id", "regel"])
+    c = c.mutate(_rang=ibis.row_number().over(order))
+    return c.filter(c._rang > 0).select(*LINE)
 
 
-def with_allocation(lines: ir.Table, toewijzing: ir.Table) -> ir.Table:
-    """Lines with their allocation's facts (``t_*``; null when no allocation has the number)."""
-    t = toewijzing.select(
+def credited(prestatie: ir.Table) -> ir.Table:
+    """(aanbieder, referentie_nummer) of every credit line: the debit lines they reverse."""
+    c = prestatie.select(*_REF, "debet_credit")
+    return c.filter(c.debet_credit == "C").select(*_REF).distinct()
+
+
+def allocations(toewijzing: ir.Table) -> ir.Table:
+    """One row per allocation: its key (``_wet``, ``_gemeente``, ``_nummer``) and the facts
+    the checks compare a line with (``t_*``)."""
+    return toewijzing.select(
         _wet="wet",
         _gemeente="gemeente",
         _nummer="toewijzing_nummer",
@@ -217,24 +265,92 @@ def with_allocation(lines: ir.Table, toewijzing: ir.Table) -> ir.Table:
         t_eind="einddatum",
         t_reden="reden_wijziging",
     )
-    keys = ("_wet", "_gemeente", "_nummer")
-    j = lines.left_join(t, [lines[a] == t[b] for a, b in zip(ALLOCATION, keys, strict=True)])
-    return j.select(*(lines[c] for c in lines.columns), *(t[c] for c in t.columns[3:]))
 
 
-def lacking_zorgperiode(lines: ir.Table, levering: ir.Table) -> ir.Table:
+def zorgperioden(levering: ir.Table) -> ir.Table:
+    """The zorgperioden (trajectories.zorgperioden), an open one ending at OPEN_END.
+
+    A far end date instead of "eind IS NULL OR ..." in the overlap test, because an OR in a
+    join condition makes DuckDB give up the hash join (minutes instead of seconds)."""
+    zp = T.zorgperioden(levering).select(*_SEGMENT, "begin", "eind")
+    return zp.mutate(eind=zp.eind.fill_null(OPEN_END))
+
+
+def zorgperiode_spans(levering: ir.Table) -> ir.Table:
+    """Per segment (an allocation on one provider and client): ``zp_n``, its number of starts
+    (trajectories.segments), with their first begin and last end (``zp_begin``, ``zp_eind``;
+    a running one ends at OPEN_END).
+
+    One start: that span is the zorgperiode itself, as trajectories.zorgperioden makes it, and
+    a line overlaps it or not. Several: the gaps between them matter, so those segments take
+    the exact path (``several_lacking``). One aggregate over the starts instead of the
+    zorgperioden and an aggregate over those: at national scale both are 7 M segments."""
+    seg = T.segments(levering)
+    return seg.group_by(list(_SEGMENT)).aggregate(
+        zp_n=seg.count(),
+        zp_begin=seg.begindatum.min(),
+        zp_eind=seg.eind.fill_null(OPEN_END).max(),
+    )
+
+
+def with_zorgperioden(alloc: ir.Table, spans: ir.Table) -> ir.Table:
+    """``allocations`` with the ``zorgperiode_spans`` of the allocation's own segment (null
+    when it has no start).
+
+    A line that matches its allocation (check 9338 passed) lies on exactly that segment, so the
+    one join that brings the allocation's facts also brings its zorgperiode: RK-RECHT-01 needs
+    no anti-join over all lines."""
+    on = [
+        alloc._wet == spans.wet,
+        alloc._gemeente == spans.gemeente,
+        alloc._nummer == spans.toewijzing_nummer,
+        alloc.t_aanbieder == spans.aanbieder,
+        alloc.t_client == spans.client_id,
+    ]
+    j = alloc.left_join(spans, on)
+    return j.select(*(alloc[c] for c in alloc.columns), spans.zp_n, spans.zp_begin, spans.zp_eind)
+
+
+def allocation_link(alloc: ir.Table) -> Link:
+    """``allocations`` (optionally ``with_zorgperioden``) as a ``join_small`` link: a line's
+    allocation facts, null when no allocation has its number."""
+    keyed = alloc.rename(wet="_wet", gemeente="_gemeente", toewijzing_nummer="_nummer")
+    return keyed, ALLOCATION, tuple(alloc.columns[3:])
+
+
+def no_allocation(t: ir.Table) -> ir.BooleanValue:
+    """9338: no allocation with this number, or it is another provider's or client's."""
+    return t.t_aanbieder.isnull() | (t.t_aanbieder != t.aanbieder) | (t.t_client != t.client_id)
+
+
+def no_zorgperiode(t: ir.Table) -> ir.BooleanValue:
+    """RK-RECHT-01 for a line joined with its allocation ``with_zorgperioden`` (and, as
+    ``_zp_weg``, its ``several_lacking`` flag): no zorgperiode overlaps the productperiode."""
+    n = t.zp_n.fill_null(0)
+    single_misses = (t.zp_begin > t.einddatum) | (t.zp_eind < t.begindatum)
+    return (n == 0) | ibis.ifelse(n == 1, single_misses, t._zp_weg.fill_null(False))
+
+
+def lacking_zorgperiode(lines: ir.Table, zp: ir.Table) -> ir.Table:
     """The lines (their LINE keys) for which no zorgperiode on the allocation overlaps the
     productperiode (the check 9069 makes for stops, here for invoices)."""
-    zp = T.zorgperioden(levering).select(*_SEGMENT, "begin", "eind")
-    # An open zorgperiode runs on: a far end date instead of "eind IS NULL OR ...", because an
-    # OR in the join condition makes DuckDB give up the hash join (minutes instead of seconds).
-    zp = zp.mutate(eind=zp.eind.fill_null(OPEN_END))
     lk = lines.select(*LINE, *_SEGMENT, "begindatum", "einddatum")
     preds = [lk[k] == zp[k] for k in _SEGMENT] + [
         zp.begin <= lk.einddatum,
         zp.eind >= lk.begindatum,
     ]
     return lk.anti_join(zp, preds).select(*LINE)
+
+
+def several_lacking(prestatie: ir.Table, spans: ir.Table, levering: ir.Table) -> ir.Table:
+    """LINE keys of the lines on a segment with several starts that overlap none of its
+    zorgperioden (RK-RECHT-01 where ``zorgperiode_spans`` cannot tell). Few rows: the
+    zorgperioden are made, and the lines anti-joined, for those segments only."""
+    several = spans.filter(spans.zp_n > 1).select(*_SEGMENT)
+    zp = zorgperioden(levering.semi_join(several, list(_SEGMENT)))
+    cols = (*_SEGMENT, "begindatum", "einddatum", "bestand_id", "declaratie_nummer", "regel")
+    lines = debit(prestatie, cols).semi_join(several, list(_SEGMENT))
+    return lacking_zorgperiode(lines, zp)
 
 
 def reference_tariffs(
@@ -276,54 +392,89 @@ def allowed_volume(t: ir.Table) -> ir.IntegerValue:
     ).cast("int64")
 
 
-def assess(
+def join_small(t: ir.Table, *links: Link) -> ir.Table:
+    """``t`` with columns of small tables (each unique on its keys, named as in ``t``) joined
+    on, null where they have no row: one chain of joins, each a cheap probe of a small table.
+
+    One chain with one projection, not a join and a projection per table: Ibis compiles a
+    nest of projections much more slowly (seconds here), and the SQL is the same plan."""
+    j, picked = t, []
+    for n, (small, keys, cols) in enumerate(links):
+        # The keys are renamed: Ibis merges equal-named key columns of a join into one, which
+        # for a left join could take the (null) right side's value.
+        s = small.select(*cols, **{f"_k{n}_{i}": small[k] for i, k in enumerate(keys)})
+        j = j.left_join(s, [t[k] == s[f"_k{n}_{i}"] for i, k in enumerate(keys)])
+        picked += [s[c] for c in cols]
+    return j.select(*(t[c] for c in t.columns), *picked)
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the per-line checks join on: all of it small except the allocations."""
+
+    alloc: ir.Table  # with_zorgperioden(allocations(toewijzing), spans)
+    toewijzing: ir.Table
+    spans: ir.Table  # zorgperiode_spans()
+    flags: ir.Table  # LINE -> _dubbel (8021), _zp_weg (RK-RECHT-01 on several zorgperioden)
+    credit: ir.Table  # credited()
+    ct: ir.Table  # contract tariffs
+    pt: ir.Table  # product tariffs
+
+
+def _facts(
     prestatie: ir.Table,
     toewijzing: ir.Table,
     levering: ir.Table,
     contract: ir.Table,
     contract_tarief: ir.Table,
     product: ir.Table,
-    *,
-    year: int | None = None,
-) -> ir.Table:
-    """Every debit line with ``code`` (the first check it fails; null when lawful) and
-    ``risico_cent`` (the amount at risk; 0 when lawful or credited). Duplicates, running
-    volumes and budgets look at all years; ``year`` then keeps the lines whose productperiode
-    begins in it."""
-    lines = debit_lines(prestatie)
-    lines = lines.mutate(jaar=lines.begindatum.year().cast("int32"))
-    lines = with_allocation(lines, toewijzing)
+) -> _Facts:
+    spans = zorgperiode_spans(levering)
+    alloc = with_zorgperioden(allocations(toewijzing), spans)
+    yes, no = ibis.literal(True), ibis.literal(False)
+    dup = duplicates(prestatie).mutate(_dubbel=yes, _zp_weg=no)
+    gap = several_lacking(prestatie, spans, levering).mutate(_dubbel=no, _zp_weg=yes)
+    both = dup.union(gap)
+    flags = both.group_by(list(LINE)).aggregate(
+        _dubbel=both._dubbel.any(), _zp_weg=both._zp_weg.any()
+    )
     ct, pt = reference_tariffs(contract, contract_tarief, product)
-    lines = _mark(
-        lines, ct, ("aanbieder", "gemeente", "wet", "productcode", "jaar"), _ct="c_tarief"
+    return _Facts(alloc, toewijzing, spans, flags, credited(prestatie), ct, pt)
+
+
+def _first_failure(lines: ir.Table, f: _Facts) -> ir.Table:
+    """Lines with ``gecrediteerd``, ``code`` (the first of the checks up to 9321 that the line
+    fails; null when none or credited) and ``risico_cent``: one pass of CASE over the joined
+    facts, so no check's result is materialised on its own."""
+    l_ = join_small(
+        lines,
+        allocation_link(f.alloc),
+        (f.flags, LINE, ("_dubbel", "_zp_weg")),
+        (f.credit.mutate(_credit=ibis.literal(True)), _REF, ("_credit",)),
+        (
+            f.ct.rename(_ct="c_tarief"),
+            ("aanbieder", "gemeente", "wet", "productcode", "jaar"),
+            ("_ct",),
+        ),
+        (f.pt.rename(_pt="p_tarief"), ("wet", "productcode", "jaar"), ("_pt",)),
     )
-    lines = _mark(lines, pt, ("wet", "productcode", "jaar"), _pt="p_tarief")
-    tested = lines.filter(~lines.gecrediteerd)
-    matched = tested.filter(
-        tested.t_aanbieder.notnull()
-        & (tested.t_aanbieder == tested.aanbieder)
-        & (tested.t_client == tested.client_id)
+    dubbel = l_._dubbel.fill_null(False)
+    l_ = l_.mutate(
+        gecrediteerd=l_._credit.fill_null(False) & ~dubbel, _toegestaan=allowed_volume(l_)
     )
-    no_zp = lacking_zorgperiode(matched, levering).mutate(_x=ibis.literal(True))
-    lines = _mark(lines, no_zp, LINE, _geen_zp="_x")
-    lines = lines.mutate(_toegestaan=allowed_volume(lines))
-    l_ = lines
     vol, bedrag = l_.geleverd_volume, l_.bedrag_cent
     tarief = l_.product_tarief_cent
     ref_tarief = l_._ct.fill_null(l_._pt)
     expected = vol * tarief
     unit_differs = l_.t_eenheid.notnull() & (l_.eenheid != l_.t_eenheid)
     code_differs = l_.t_code.notnull() & l_.productcode.notnull() & (l_.productcode != l_.t_code)
-    no_alloc = (
-        l_.t_aanbieder.isnull() | (l_.t_aanbieder != l_.aanbieder) | (l_.t_client != l_.client_id)
-    )
     amount_differs = (l_.eenheid != EURO_UNIT) & tarief.notnull() & (bedrag != expected)
     tariff_differs = ref_tarief.notnull() & tarief.notnull() & (tarief != ref_tarief)
     over = l_._toegestaan.notnull() & (vol > l_._toegestaan)
     # (condition, code, amount at risk), in the documented order.
     rules = [
-        (l_._rang > 0, "8021", bedrag),
-        (no_alloc, "9338", bedrag),
+        (dubbel, "8021", bedrag),
+        (no_allocation(l_), "9338", bedrag),
         (l_.t_reden.fill_null("") == DELETED, "9384", bedrag),
         (l_.t_cat.notnull() & (l_.productcategorie != l_.t_cat), "9339", bedrag),
         (code_differs, "9340", bedrag),
@@ -338,19 +489,47 @@ def assess(
             "9308",
             bedrag,
         ),
-        (l_._geen_zp.fill_null(False), "RK-RECHT-01", bedrag),
+        (no_zorgperiode(l_), "RK-RECHT-01", bedrag),
         (amount_differs, "9346", ibis.greatest(bedrag - expected, 0)),
         (tariff_differs, "0611", ibis.greatest((tarief - ref_tarief) * vol, 0)),
         (over, "9321", _part(bedrag, vol - l_._toegestaan, vol)),
     ]
-    crediteerd = l_.gecrediteerd
-    code = ibis.cases(*((~crediteerd & c, ibis.literal(k)) for c, k, _ in rules), else_=None)
-    risk = ibis.cases(*((~crediteerd & c, r) for c, _, r in rules), else_=0)
-    lines = lines.mutate(code=code, risico_cent=risk.cast("int64"))
-    lines = _running_checks(lines)
-    if year is not None:
-        lines = lines.filter(lines.jaar == year)
-    return lines.select(*OUTPUT)
+    # One CASE finds the number of the first rule the line fails (0: none, or credited); code
+    # and amount follow from that number, so each condition is evaluated once per line.
+    first = ibis.cases((l_.gecrediteerd, 0), *((c, i) for i, (c, _, _) in enumerate(rules, 1)))
+    l_ = l_.mutate(_eerste=first.fill_null(0))
+    nr = l_._eerste
+    code = ibis.cases(*((nr == i, ibis.literal(k)) for i, (_, k, _) in enumerate(rules, 1)))
+    risk = ibis.cases(*((nr == i, r) for i, (_, _, r) in enumerate(rules, 1)), else_=0)
+    return l_.mutate(code=code, risico_cent=risk.cast("int64"))
+
+
+def _with_jaar(lines: ir.Table) -> ir.Table:
+    return lines.mutate(jaar=lines.begindatum.year().cast("int32"))
+
+
+def assess(
+    prestatie: ir.Table,
+    toewijzing: ir.Table,
+    levering: ir.Table,
+    contract: ir.Table,
+    contract_tarief: ir.Table,
+    product: ir.Table,
+    *,
+    year: int | None = None,
+) -> ir.Table:
+    """Every debit line (of ``year``: productperiode beginning in it) with ``code`` (the first
+    check it fails; null when lawful) and ``risico_cent`` (the amount at risk; 0 when lawful or
+    credited): OUTPUT and LINE columns. Duplicates, running volumes and budgets look at all
+    years."""
+    f = _facts(prestatie, toewijzing, levering, contract, contract_tarief, product)
+    lines = _first_failure(_with_jaar(debit(prestatie, _CHECKED, year=year)), f)
+    lines = join_small(lines, (_running_checks(prestatie, f), LINE, ("_code", "_risk")))
+    lines = lines.mutate(
+        code=lines.code.fill_null(lines._code),
+        risico_cent=ibis.ifelse(lines._code.notnull(), lines._risk, lines.risico_cent),
+    )
+    return lines.select(*OUTPUT, *LINE)
 
 
 def _part(amount: ir.IntegerValue, excess: ir.IntegerValue, volume: ir.IntegerValue):
@@ -359,12 +538,20 @@ def _part(amount: ir.IntegerValue, excess: ir.IntegerValue, volume: ir.IntegerVa
     return ibis.ifelse(volume > 0, amount * share // volume, amount)
 
 
-def _running_checks(lines: ir.Table) -> ir.Table:
-    """9322 and 9369: the allocation's running sums of volume and amount, over its lines in
-    order (productperiode, then arrival) that passed every check before. Only allocations with a
-    total volume or a budget need the ordered window."""
-    needs = (lines.t_freq == TOTAAL) | lines.t_budget.notnull()
-    run = lines.filter(needs & lines.code.isnull() & ~lines.gecrediteerd)
+def _running_checks(prestatie: ir.Table, f: _Facts) -> ir.Table:
+    """9322 and 9369 (LINE keys with ``_code`` and ``_risk``; few rows): the allocation's
+    running sums of volume and amount, over its lines in order (productperiode, then arrival)
+    of all years that passed every check before. Only the lines of allocations with a total
+    volume or a budget are tested, and only they need the ordered window."""
+    # Its own (few) allocations, not a filter of the ones the main pass joins: DuckDB would
+    # materialise a table of all 7 M allocations that two passes read.
+    t = f.toewijzing
+    alloc = with_zorgperioden(
+        allocations(t.filter((t.frequentie == TOTAAL) | t.budget_cent.notnull())), f.spans
+    )
+    lines = _with_jaar(debit(prestatie, (*_CHECKED, "dagtekening")))
+    run = _first_failure(lines, replace(f, alloc=alloc))
+    run = run.filter(run.t_aanbieder.notnull() & run.code.isnull() & ~run.gecrediteerd)
     w = ibis.cumulative_window(
         group_by=list(ALLOCATION), order_by=["begindatum", "dagtekening", "bestand_id", "regel"]
     )
@@ -380,12 +567,7 @@ def _running_checks(lines: ir.Table) -> ir.Table:
             else_=0,
         ).cast("int64"),
     )
-    flagged = run.filter(run._code.notnull())
-    lines = _mark(lines, flagged, LINE, _code2="_code", _risk2="_risk")
-    return lines.mutate(
-        code=lines.code.fill_null(lines._code2),
-        risico_cent=ibis.ifelse(lines._code2.notnull(), lines._risk2, lines.risico_cent),
-    )
+    return run.filter(run._code.notnull()).select(*LINE, "_code", "_risk")
 
 
 def melding(code: str, referentie: str, toewijzing: str | None) -> str:
@@ -393,17 +575,42 @@ def melding(code: str, referentie: str, toewijzing: str | None) -> str:
     return BY_CODE[code].melding.format(referentie=referentie, toewijzing=toewijzing or "—")
 
 
-def summary(assessed: ir.Table) -> ir.Table:
-    """Per wet, gemeente, aanbieder, jaar and code (null: lawful; "gecrediteerd"): lines and
-    amounts, in cents. Accepted = bedrag − risico of the lines tested."""
-    t = assessed.mutate(
-        _soort=ibis.ifelse(assessed.gecrediteerd, "gecrediteerd", assessed.code.fill_null("")),
+def outcome_rows(assessed: ir.Table) -> ir.Table:
+    """The assessed lines grouped per wet, gemeente, aanbieder, jaar and ``_soort`` (the code;
+    "" lawful; "gecrediteerd"), each failed line a group of its own that carries its OUTPUT
+    values: lines, amounts and the findings in one pass over the lines, with nothing
+    materialised in between (``split_outcome`` takes them apart)."""
+    t = assessed
+    failed = t.code.notnull()
+    t = t.mutate(
+        _soort=ibis.ifelse(t.gecrediteerd, CREDITED, t.code.fill_null("")),
+        **{f"_f{i}": ibis.ifelse(failed, t[k], ibis.null(t[k].type())) for i, k in enumerate(LINE)},
     )
-    return t.group_by(["wet", "gemeente", "aanbieder", "jaar", "_soort"]).aggregate(
+    return t.group_by([*_GROUP, *(f"_f{i}" for i in range(len(LINE)))]).aggregate(
         regels=t.count(),
         bedrag_cent=t.bedrag_cent.sum().cast("int64"),
         risico_cent=t.risico_cent.sum().cast("int64"),
+        **{c: t[c].arbitrary() for c in _CARRIED},
     )
+
+
+def split_outcome(rows: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """``outcome_rows`` as (the failed lines in OUTPUT columns, sorted; the summary rows per
+    wet, gemeente, aanbieder, jaar and _soort)."""
+    # DuckDB sums BIGINT as HUGEINT (Arrow decimal); cents and counts are int64.
+    for c, typ in (("regels", pa.int64()), *((c, pa.int64()) for c in _SUMS), ("jaar", pa.int32())):
+        rows = rows.set_column(rows.schema.get_field_index(c), c, rows[c].cast(typ))
+    sums = ("regels", *_SUMS)
+    summary = rows.group_by(list(_GROUP)).aggregate([(c, "sum") for c in sums])
+    summary = summary.rename_columns([c.removesuffix("_sum") for c in summary.column_names])
+    is_failed = pc.invert(pc.is_in(rows["_soort"], pa.array(["", CREDITED])))
+    failed = rows.filter(is_failed)
+    failed = failed.append_column("code", failed["_soort"]).append_column(
+        "gecrediteerd", pa.array([False] * failed.num_rows, pa.bool_())
+    )
+    order = ["gemeente", "aanbieder", "code", "begindatum", "referentie_nummer"]
+    failed = failed.select(list(OUTPUT)).sort_by([(c, "ascending") for c in order])
+    return failed, summary
 
 
 def credits(prestatie: ir.Table, year: int | None = None) -> ir.Table:
@@ -426,33 +633,23 @@ class Outcome:
     only the lines that failed a check)."""
 
     jaar: int
-    bevindingen: object  # pa.Table: OUTPUT columns of the failed lines
-    samenvatting: object  # pa.Table: summary() rows
-    credit: object  # pa.Table: credits() rows
+    bevindingen: pa.Table  # OUTPUT columns of the failed lines
+    samenvatting: pa.Table  # per wet, gemeente, aanbieder, jaar, _soort: regels and cents
+    credit: pa.Table  # credits() rows
 
 
 @functools.lru_cache(maxsize=32)
-def _assess_sql(dialect: str, year: int, schemas: tuple) -> str:
-    """``assess`` as SQL for one engine and year. Compiling the expression takes Ibis about a
-    second (many chained joins); the SQL only names the store tables, so it is kept."""
+def _outcome_sql(dialect: str, year: int, schemas: tuple) -> str:
+    """``outcome_rows(assess(...))`` as SQL for one engine and year. Compiling the expression
+    takes Ibis about a second (many joins); the SQL only names the store tables, so it is kept."""
     tables = [ibis.table(dict(cols), name=name) for name, cols in schemas]
-    return str(ibis.to_sql(assess(*tables, year=year), dialect=dialect))
+    return str(ibis.to_sql(outcome_rows(assess(*tables, year=year)), dialect=dialect))
 
 
 def evaluate(con: ibis.BaseBackend, year: int) -> Outcome:
     """Run every check over the lines of ``year`` on an Ibis backend holding SOURCES."""
     t = {name: con.table(name) for name in SOURCES}
     schemas = tuple((n, tuple(t[n].schema().items())) for n in SOURCES)
-    assessed = con.sql(_assess_sql(con.name, year, schemas), dialect=con.name)
-    # DuckDB types some amounts as DECIMAL(38) (LEAST over products); cents are whole numbers.
-    assessed = assessed.mutate(risico_cent=assessed.risico_cent.cast("int64"))
-    # Computed once, read twice (the failed lines, and the totals).
-    assessed = assessed.cache() if con.name == "duckdb" else assessed
-    failed = assessed.filter(assessed.code.notnull())
-    order = ["gemeente", "aanbieder", "code", "begindatum", "referentie_nummer"]
-    return Outcome(
-        year,
-        con.to_pyarrow(failed.order_by(order)),
-        con.to_pyarrow(summary(assessed)),
-        con.to_pyarrow(credits(t["prestatie"], year)),
-    )
+    rows = con.to_pyarrow(con.sql(_outcome_sql(con.name, year, schemas), dialect=con.name))
+    failed, summary = split_outcome(rows)
+    return Outcome(year, failed, summary, con.to_pyarrow(credits(t["prestatie"], year)))

@@ -60,17 +60,23 @@ def allocations(toewijzing: ir.Table, requests: ir.Table) -> ir.Table:
     )
 
 
-def zorgperioden(levering: ir.Table) -> ir.Table:
-    """One row per zorgperiode: first begin, end, reason of its last stop, and whether that end
-    is definitive (a last stop with reden 20 is not)."""
+def segments(levering: ir.Table) -> ir.Table:
+    """Each start with the end and reason of its stop (null while it runs): the pieces that
+    zorgperioden are made of."""
     starts = levering.filter(levering.soort == "start")
     stops = levering.filter(levering.soort == "stop").select(
         *_SEGMENT, "begindatum", stop_eind="einddatum", reden="reden_beeindiging"
     )
     keys = (*_SEGMENT, "begindatum")
-    seg = starts.left_join(stops, [starts[k] == stops[k] for k in keys]).select(
+    return starts.left_join(stops, [starts[k] == stops[k] for k in keys]).select(
         *_SEGMENT, "begindatum", "productcategorie", eind=stops.stop_eind, reden=stops.reden
     )
+
+
+def zorgperioden(levering: ir.Table) -> ir.Table:
+    """One row per zorgperiode: first begin, end, reason of its last stop, and whether that end
+    is definitive (a last stop with reden 20 is not)."""
+    seg = segments(levering)
     # Most allocations start once: that segment is the zorgperiode, and one aggregate gives it
     # (with one row per group, max() is that row's value). Only allocations with several starts
     # need the ordered chain below, whose window passes are costly at scale.

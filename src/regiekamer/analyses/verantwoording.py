@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+
 from regiekamer.analyses.rechtmatigheid import BY_CODE, CHECKS, ORDER, Outcome, melding
 
 CREDITED = "gecrediteerd"
@@ -97,32 +99,82 @@ def build(outcome: Outcome) -> Verantwoording:
 def findings(outcome: Outcome) -> list[dict]:
     """One object per failed line: the JSON output's keys first (``bedrag`` in euros), then
     what the lines sheet adds (the client only as its pseudonym)."""
-    out = []
-    for r in outcome.bevindingen.to_pylist():
-        out.append(
-            {
-                "code": r["code"],
-                "melding": melding(r["code"], r["referentie_nummer"], r["toewijzing_nummer"]),
-                "gemeente": r["gemeente"],
-                "aanbieder": r["aanbieder"],
-                "toewijzing_nummer": r["toewijzing_nummer"],
-                "referentie": r["referentie_nummer"],
-                "bedrag": r["risico_cent"] / 100,
-                "toets": BY_CODE[r["code"]].titel,
-                "wet": r["wet"],
-                "jaar": r["jaar"],
-                "client": r["client_id"],
-                "declaratie_nummer": r["declaratie_nummer"],
-                "productcode": r["productcode"],
-                "begindatum": r["begindatum"],
-                "einddatum": r["einddatum"],
-                "geleverd_volume": r["geleverd_volume"],
-                "product_tarief_cent": r["product_tarief_cent"],
-                "ingediend_cent": r["bedrag_cent"],
-                "risico_cent": r["risico_cent"],
-            }
+    # Column by column, not row dicts from Arrow: at national scale there are ~10^6 failed
+    # lines, and Table.to_pylist() builds a dict per row that is then thrown away.
+    b = outcome.bevindingen
+    col = {name: _values(b[name]) for name in b.column_names}
+    return [
+        {
+            "code": code,
+            "melding": melding(code, ref, toew),
+            "gemeente": gem,
+            "aanbieder": agb,
+            "toewijzing_nummer": toew,
+            "referentie": ref,
+            "bedrag": risico / 100,
+            "toets": BY_CODE[code].titel,
+            "wet": wet,
+            "jaar": jaar,
+            "client": client,
+            "declaratie_nummer": decl,
+            "productcode": pcode,
+            "begindatum": begin,
+            "einddatum": eind,
+            "geleverd_volume": vol,
+            "product_tarief_cent": tarief,
+            "ingediend_cent": bedrag,
+            "risico_cent": risico,
+        }
+        for (
+            code,
+            ref,
+            toew,
+            gem,
+            agb,
+            risico,
+            wet,
+            jaar,
+            client,
+            decl,
+            pcode,
+            begin,
+            eind,
+            vol,
+            tarief,
+            bedrag,
+        ) in zip(
+            *(
+                col[c]
+                for c in (
+                    "code",
+                    "referentie_nummer",
+                    "toewijzing_nummer",
+                    "gemeente",
+                    "aanbieder",
+                    "risico_cent",
+                    "wet",
+                    "jaar",
+                    "client_id",
+                    "declaratie_nummer",
+                    "productcode",
+                    "begindatum",
+                    "einddatum",
+                    "geleverd_volume",
+                    "product_tarief_cent",
+                    "bedrag_cent",
+                )
+            ),
+            strict=True,
         )
-    return out
+    ]
+
+
+def _values(column: pa.ChunkedArray) -> list:
+    """A column as Python values. Without nulls through numpy, which makes dates and numbers
+    about twice as fast as Arrow's own to_pylist (the same values and types)."""
+    if column.null_count:
+        return column.to_pylist()
+    return column.to_numpy().tolist()
 
 
 JSON_KEYS = (
