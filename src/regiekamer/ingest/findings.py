@@ -198,6 +198,9 @@ _RULES_CONFIG = [
         "De waarde '{waarde}' in {veld} is ongeldig: {uitleg}.",
     ),
     Rule("RK-CONF-05", FOUT, "Dubbele id", "De id '{waarde}' komt meer dan één keer voor."),
+    # Forecast scenarios (analyses/prognose/scenario.py) are refused whole, with one message.
+    Rule("RK-SCEN-01", FOUT, "Scenario onleesbaar", "{reden}"),
+    Rule("RK-SCEN-02", FOUT, "Scenarioknop ongeldig", "{reden}"),
     Rule(
         "RK-VV-01",
         FOUT,
