@@ -155,9 +155,10 @@ def parsed_problems(p, naam: str, table_suffix: bool) -> list[str]:
         # parse_file's catch-all says "interne fout"; parse_table's names the exception, which
         # is expected only for a workbook that is no longer a workbook.
         reden = f.melding.split(": ", 1)[-1]
-        if "interne fout" in f.melding or not (table_suffix and naam.endswith(".xlsx")):
+        raised = re.match(r"[\w.]+: ", reden) is not None  # "<exception type>: <message>"
+        if "interne fout" in f.melding or (raised and not table_suffix):
             out.append(f"onverwerkte fout: {f.melding}")
-        elif not CORRUPT_XLSX.match(reden):
+        elif raised and not (naam.endswith(".xlsx") and CORRUPT_XLSX.match(reden)):
             out.append(f"onverwachte uitzondering: {f.melding}")
     if p.afgewezen and not fouten:
         out.append("afgewezen records zonder fout-bevinding")
