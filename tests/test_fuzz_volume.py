@@ -22,14 +22,17 @@ the counts per format are printed and written to ``fuzz-samenvatting.json`` in p
 from __future__ import annotations
 
 import collections
+import functools
 import hashlib
 import io
 import json
+import multiprocessing
 import os
 import random
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +54,10 @@ from test_contracten import YAML as CONTRACTS_YAML
 from test_fuzz import TEMPLATES
 
 N = int(os.environ.get("REGIEKAMER_FUZZ_N", "10000"))
+# YAML configurations are one format of four kinds (contracts, verevening, incentive, scenario):
+# a quarter of N each, N in all.
+YAML_N = N // 4
+LANES = 2  # worker processes: the machine has two cores
 SEED = int(os.environ.get("REGIEKAMER_FUZZ_SEED", "20261201"))
 STORED = 120  # mutants per format that are also ingested into a real store
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,6 +101,15 @@ class Tally:
         self.codes.update(f.code for f in findings)
         self.kinds.update(kinds)
 
+    def merge(self, other: Tally) -> None:
+        for name in ("inputs", "bestanden_geaccepteerd", "bestanden_afgewezen", "gelezen"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.geaccepteerd += other.geaccepteerd
+        self.afgewezen += other.afgewezen
+        self.codes.update(other.codes)
+        self.kinds.update(other.kinds)
+        self.problems += other.problems
+
     def summary(self) -> dict:
         return {
             "invoer": self.inputs,
@@ -125,6 +141,8 @@ def _report(tmp_path_factory: pytest.TempPathFactory, figures: list[str]) -> Ite
             f"{s['onverwerkte_fouten']} onverwerkte fouten, {s['in_opslag_ingelezen']} "
             f"in de opslag ingelezen, {len(s['codes'])} verschillende codes"
         )
+    yaml_total = sum(s["invoer"] for fmt, s in SUMMARY.items() if fmt.startswith("yaml-"))
+    figures.append(f"fuzz yaml (alle soorten samen): {yaml_total} invoer")
     figures.append(f"fuzz: seed {SEED}, details in {out}")
 
 
@@ -205,19 +223,19 @@ class Parser:
             drop_staged(s)
 
 
-def run_format(
-    fmt: str,
-    mutants: Iterator[tuple[str, bytes, list[str]]],
+def _lane(
+    make: Callable[[int, int], Iterator[tuple[str, bytes, list[str]]]],
+    lane: int,
     tmp: Path,
     table_suffix: bool,
-) -> tuple[Tally, Path]:
-    """Parse every mutant; keep every (N // STORED)-th in a folder for the store run."""
-    tally, parse = Tally(), Parser(tmp / "parse")
+    n: int,
+) -> Tally:
+    """One worker's share of a format (every LANES-th mutant): parse and check each one; keep
+    every (n // STORED)-th for the store run."""
+    tally, parse = Tally(), Parser(tmp / "parse" / str(lane))
     keep = tmp / "opslag"
-    keep.mkdir()
-    every = max(1, N // STORED)
-    kept: set[bytes] = set()
-    for i, (naam, data, kinds) in enumerate(mutants):
+    every = max(1, n // STORED)
+    for i, (naam, data, kinds) in make(lane, LANES):
         try:
             p = parse(naam, data)
         except Exception as exc:
@@ -232,10 +250,43 @@ def run_format(
             tally.problems.append(f"{naam} {kinds}: {problems[:3]} ({bad})")
         tally.add(p.gelezen, p.afgewezen, p.findings, kinds)
         parse.done(p)
-        digest = hashlib.sha256(data).digest()
-        if i % every == 0 and digest not in kept:
-            kept.add(digest)
+        if i % every == 0:
             (keep / f"m{i:06d}_{naam}").write_bytes(data)
+    return tally
+
+
+def run_format(
+    make: Callable[[int, int], Iterator[tuple[str, bytes, list[str]]]],
+    tmp: Path,
+    table_suffix: bool,
+    n: int = N,
+) -> tuple[Tally, Path]:
+    """All mutants of a format, in LANES worker processes (parsing is what an ingest also runs
+    in worker processes); their tallies added up."""
+    keep = tmp / "opslag"
+    keep.mkdir()
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(LANES, mp_context=ctx) as pool:
+        parts = list(
+            pool.map(
+                _lane,
+                [make] * LANES,
+                range(LANES),
+                [tmp] * LANES,
+                [table_suffix] * LANES,
+                [n] * LANES,
+            )
+        )
+    tally = Tally()
+    for part in parts:
+        tally.merge(part)
+    # The same bytes twice would be "al ingelezen" in the store run: keep one of each.
+    seen: set[bytes] = set()
+    for f in sorted(keep.iterdir()):
+        digest = hashlib.sha256(f.read_bytes()).digest()
+        if digest in seen:
+            f.unlink()
+        seen.add(digest)
     return tally, keep
 
 
@@ -278,13 +329,13 @@ def store_problems(tmp: Path, folder: Path, tally: Tally) -> list[str]:
     return out
 
 
-def assert_clean(fmt: str, tally: Tally, extra: list[str]) -> None:
+def assert_clean(fmt: str, tally: Tally, extra: list[str], n: int = N) -> None:
     """Record the format's figures, then require: no problem, every input seen, both outcomes."""
     tally.problems += extra
     SUMMARY[fmt] = tally.summary()
     problems = tally.problems
     assert not problems, f"{len(problems)} problemen, de eerste: " + "\n".join(problems[:10])
-    assert tally.inputs >= N
+    assert tally.inputs >= n
     assert tally.gelezen == tally.geaccepteerd + tally.afgewezen
     assert tally.afgewezen and tally.geaccepteerd, "the fuzzer must reach both outcomes"
 
@@ -320,33 +371,52 @@ def table_seeds(region_store: Path) -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------- tests
 
 
+def _rng(fmt: str, lane: int) -> random.Random:
+    return random.Random(f"{SEED}-{fmt}-{lane}")  # a str seed is hashed the same everywhere
+
+
+def xml_mutants(region_store: Path, lane: int, lanes: int) -> Iterator[tuple]:
+    seeds, rng = xml_seeds(region_store), _rng("xml", lane)
+    for i in range(lane, N, lanes):
+        naam, data = rng.choice(seeds)
+        damaged, kinds = Z.mutate_xml(rng, data, b"FZ%010d" % i)
+        yield i, (f"fz{i:06d}_{naam}", damaged, kinds)
+
+
+def csv_mutants(region_store: Path, lane: int, lanes: int) -> Iterator[tuple]:
+    seeds, rng = table_seeds(region_store), _rng("csv", lane)
+    for i in range(lane, N, lanes):
+        naam, text = rng.choice(seeds)
+        damaged, kinds = Z.mutate_csv(rng, text)
+        yield i, (f"fz{i:06d}_{naam}.csv", damaged, kinds)
+
+
+def xlsx_mutants(region_store: Path, lane: int, lanes: int) -> Iterator[tuple]:
+    seeds = [(n, Z.read_csv(t)[:12]) for n, t in table_seeds(region_store)]
+    books = {n: Z.xlsx_members(rows_to_xlsx(rows)) for n, rows in seeds}
+    rng = _rng("xlsx", lane)
+    for i in range(lane, N, lanes):
+        naam, rows = rng.choice(seeds)
+        damaged, kinds = Z.mutate_xlsx(rng, books[naam], rows_to_xlsx, rows)
+        yield i, (f"fz{i:06d}_{naam}.xlsx", damaged, kinds)
+
+
+def contract_mutants(lane: int, lanes: int) -> Iterator[tuple]:
+    rng = _rng("contracten", lane)
+    for i in range(lane, YAML_N, lanes):
+        damaged, kinds = Z.mutate_yaml(rng, CONTRACTS_YAML, f"fuzz {i}")
+        yield i, (f"fz{i:06d}_contracten.yaml", damaged, kinds)
+
+
 @pytest.mark.slow
 def test_ten_thousand_damaged_messages(region_store: Path, tmp_path: Path) -> None:
-    seeds = xml_seeds(region_store)
-    rng = random.Random(SEED + 1)
-
-    def mutants() -> Iterator[tuple[str, bytes, list[str]]]:
-        for i in range(N):
-            naam, data = rng.choice(seeds)
-            damaged, kinds = Z.mutate_xml(rng, data, b"FZ%010d" % i)
-            yield f"fz{i:06d}_{naam}", damaged, kinds
-
-    tally, folder = run_format("xml", mutants(), tmp_path, table_suffix=False)
+    tally, folder = run_format(functools.partial(xml_mutants, region_store), tmp_path, False)
     assert_clean("xml", tally, store_problems(tmp_path, folder, tally))
 
 
 @pytest.mark.slow
 def test_ten_thousand_damaged_csv_tables(region_store: Path, tmp_path: Path) -> None:
-    seeds = table_seeds(region_store)
-    rng = random.Random(SEED + 2)
-
-    def mutants() -> Iterator[tuple[str, bytes, list[str]]]:
-        for i in range(N):
-            naam, text = rng.choice(seeds)
-            damaged, kinds = Z.mutate_csv(rng, text)
-            yield f"fz{i:06d}_{naam}.csv", damaged, kinds
-
-    tally, folder = run_format("csv", mutants(), tmp_path, table_suffix=True)
+    tally, folder = run_format(functools.partial(csv_mutants, region_store), tmp_path, True)
     assert_clean("csv", tally, store_problems(tmp_path, folder, tally))
 
 
@@ -378,31 +448,14 @@ def rows_to_xlsx(rows: list[list[str]]) -> bytes:
 
 @pytest.mark.slow
 def test_ten_thousand_damaged_workbooks(region_store: Path, tmp_path: Path) -> None:
-    seeds = [(n, Z.read_csv(t)[:12]) for n, t in table_seeds(region_store)]
-    books = {n: Z.xlsx_members(rows_to_xlsx(rows)) for n, rows in seeds}
-    rng = random.Random(SEED + 3)
-
-    def mutants() -> Iterator[tuple[str, bytes, list[str]]]:
-        for i in range(N):
-            naam, rows = rng.choice(seeds)
-            damaged, kinds = Z.mutate_xlsx(rng, books[naam], rows_to_xlsx, rows)
-            yield f"fz{i:06d}_{naam}.xlsx", damaged, kinds
-
-    tally, folder = run_format("xlsx", mutants(), tmp_path, table_suffix=True)
+    tally, folder = run_format(functools.partial(xlsx_mutants, region_store), tmp_path, True)
     assert_clean("xlsx", tally, store_problems(tmp_path, folder, tally))
 
 
 @pytest.mark.slow
-def test_ten_thousand_damaged_contract_files(tmp_path: Path) -> None:
-    rng = random.Random(SEED + 4)
-
-    def mutants() -> Iterator[tuple[str, bytes, list[str]]]:
-        for i in range(N):
-            damaged, kinds = Z.mutate_yaml(rng, CONTRACTS_YAML, f"fuzz {i}")
-            yield f"fz{i:06d}_contracten.yaml", damaged, kinds
-
-    tally, folder = run_format("yaml-contracten", mutants(), tmp_path, table_suffix=False)
-    assert_clean("yaml-contracten", tally, store_problems(tmp_path, folder, tally))
+def test_damaged_contract_files(tmp_path: Path) -> None:
+    tally, folder = run_format(contract_mutants, tmp_path, False, YAML_N)
+    assert_clean("yaml-contracten", tally, store_problems(tmp_path, folder, tally), YAML_N)
 
 
 CONFIGS: dict[str, tuple[str, Callable[[Path], object]]] = {
@@ -413,14 +466,14 @@ CONFIGS: dict[str, tuple[str, Callable[[Path], object]]] = {
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", sorted(CONFIGS))
-def test_ten_thousand_damaged_config_files(kind: str, tmp_path: Path) -> None:
+def test_damaged_config_files(kind: str, tmp_path: Path) -> None:
     """verevening.yaml / incentive.yaml: the file is used or refused with coded findings."""
     text, load = CONFIGS[kind]
     rng = random.Random(SEED + 5 + len(kind))
     tally = Tally()
     path = tmp_path / f"{kind}.yaml"
     load(path.write_text(text) and path)  # the seed itself is valid
-    for i in range(N):
+    for i in range(YAML_N):
         data, kinds = Z.mutate_yaml(rng, text, f"fuzz {i}")
         path.write_bytes(data)
         try:
@@ -437,7 +490,7 @@ def test_ten_thousand_damaged_config_files(kind: str, tmp_path: Path) -> None:
             continue
         tally.problems += [f"{i} {kinds}: {p}" for p in finding_problems(findings, path.name)]
         tally.add(1, rejected, findings, kinds)
-    assert_clean(f"yaml-{kind}", tally, [])
+    assert_clean(f"yaml-{kind}", tally, [], YAML_N)
 
 
 def scenario_seed() -> str:
@@ -446,13 +499,13 @@ def scenario_seed() -> str:
 
 
 @pytest.mark.slow
-def test_ten_thousand_damaged_scenarios() -> None:
+def test_damaged_scenarios() -> None:
     """A forecast scenario is used or refused with a catalogued code and a Dutch message."""
     text = scenario_seed()
     scenario_mod.parse(text)  # the seed itself is valid
     rng = random.Random(SEED + 7)
     tally = Tally()
-    for i in range(N):
+    for i in range(YAML_N):
         data, kinds = Z.mutate_yaml(rng, text, f"fuzz {i}")
         try:
             scenario_mod.parse(data.decode("utf-8", errors="replace"))
@@ -470,4 +523,4 @@ def test_ten_thousand_damaged_scenarios() -> None:
             tally.problems.append(f"{i} {kinds}: {type(exc).__name__}: {exc}")
             continue
         tally.add(1, rejected, findings, kinds)
-    assert_clean("yaml-scenario", tally, [])
+    assert_clean("yaml-scenario", tally, [], YAML_N)
