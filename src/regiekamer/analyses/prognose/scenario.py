@@ -142,7 +142,7 @@ def parse(text: str, default_name: str = "scenario") -> Scenario:
         vanaf = vanaf[:7]
     wet = data.get("wet") or ()
     # Not a list: one value (a number or true was not iterable; found by the fuzzer).
-    wet = tuple(wet) if isinstance(wet, list) else (wet,)
+    wet = tuple(wet) if isinstance(wet, list | tuple) else (wet,)
     if any(w not in ("jeugd", "wmo") for w in wet):
         raise ScenarioError(f"wet: kies jeugd en/of wmo, niet {list(wet)}.")
     raw = data.get("instroom_pct") or {}
