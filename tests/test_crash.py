@@ -160,24 +160,32 @@ def observe(store: Path, inputs: list[Path], tmpdir: Path) -> Phases:
     return Phases(stage, wal_at, seen.get("checkpointed", end), end)
 
 
-def kill_points(rng: random.Random, ph: Phases, n: int) -> list[float]:
-    """A quarter anywhere, half from the start of loading to the end of the checkpoint (where
-    it matters most), a quarter around the end."""
-    late = max(ph.stage, ph.wal - 0.25 * (ph.wal - ph.stage))
-    points = [rng.uniform(0.0, ph.end) for _ in range(n // 4)]
-    points += [rng.uniform(late, ph.checkpointed + 0.02) for _ in range(n // 2)]
-    points += [rng.uniform(ph.checkpointed - 0.05, ph.end * 1.05) for _ in range(n - len(points))]
-    return points
+# Where a kill is aimed: at a moment after the start, or after a phase is seen to begin (the
+# staging folder, the write-ahead log, its removal by the checkpoint). Aiming at what is seen
+# keeps the kills where they matter even when a run is slower or faster than the measured one.
+AIMS = ("start", "stage", "wal", "checkpointed")
 
 
-def kill_at(store: Path, inputs: list[Path], tmpdir: Path, delay: float) -> str:
-    """Start the ingest, SIGKILL it after ``delay`` s; the last phase seen before the kill
-    (watched every millisecond, as in :func:`observe`)."""
+def kill_points(rng: random.Random, ph: Phases, n: int) -> list[tuple[str, float]]:
+    """``n`` (aim, delay after it) pairs, a quarter per aim, the delays within the phase's
+    measured length (a little beyond for the short commit/checkpoint phase)."""
+    spans = {
+        "start": ph.end,
+        "stage": ph.wal - ph.stage,
+        "wal": 1.5 * (ph.checkpointed - ph.wal) + 0.005,
+        "checkpointed": ph.end - ph.checkpointed,
+    }
+    return [(AIMS[i % 4], rng.uniform(0.0, max(spans[AIMS[i % 4]], 0.001))) for i in range(n)]
+
+
+def kill_at(store: Path, inputs: list[Path], tmpdir: Path, aim: str, delay: float) -> str:
+    """Start the ingest and SIGKILL it ``delay`` s after ``aim`` is seen (watched every
+    millisecond, as in :func:`observe`); returns the last phase seen before the kill."""
     wal = store.with_name(store.name + ".wal")
     started = time.monotonic()
     proc = run_ingest(store, inputs, tmpdir)
-    where = "bij het starten"
-    while time.monotonic() - started < delay:
+    where, aimed_at = "bij het starten", started if aim == "start" else None
+    while aimed_at is None or time.monotonic() - aimed_at < delay:
         if proc.poll() is not None:
             where = "na afloop"
             break
@@ -187,6 +195,12 @@ def kill_at(store: Path, inputs: list[Path], tmpdir: Path, delay: float) -> str:
             where = "na checkpoint, bij het afsluiten"
         elif where == "bij het starten" and any(tmpdir.glob("regiekamer-stage-*")):
             where = "tijdens inlezen"
+        if aimed_at is None and where == {
+            "stage": "tijdens inlezen",
+            "wal": "tijdens commit/checkpoint",
+            "checkpointed": "na checkpoint, bij het afsluiten",
+        }.get(aim, where):
+            aimed_at = time.monotonic()
         time.sleep(0.001)
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=120)
@@ -230,22 +244,23 @@ def test_a_killed_ingest_leaves_the_store_before_or_after_never_between(
         scratch = tmp_path / f"tmp{n}"
         scratch.mkdir()
         shutil.copy(base, store)
-        where = kill_at(store, inputs, scratch, points[n])
+        aim, delay = points[n]
+        where = kill_at(store, inputs, scratch, aim, delay)
         state, counts = fingerprint(store)
         outcome = "voor" if state == baseline else "na" if state == full else "half"
         assert outcome != "half", (
-            f"kill na {points[n]:.3f}s ({where}) liet een halve store achter / a torn store: "
+            f"kill {delay:.3f}s na {aim} ({where}) liet een halve store achter / a torn store: "
             f"{counts} (voor: {base_counts}, na: {full_counts})"
         )
         bestand_counts_add_up(store)
         # Running the same ingest again completes it, exactly as an uninterrupted run.
         report = Regiekamer(Settings(store=store, key=KEY, workers=1)).ingest(inputs)
         assert report.totals["afgewezen"] == 0
-        assert fingerprint(store)[0] == full, f"na kill op {points[n]:.3f}s en opnieuw inlezen"
+        assert fingerprint(store)[0] == full, f"na kill {delay:.3f}s na {aim} en opnieuw inlezen"
         for f in store.parent.glob(store.name + "*"):
             f.unlink()
         shutil.rmtree(scratch)
-        return points[n], where, outcome
+        return aim, where, outcome
 
     with ThreadPoolExecutor(LANES) as pool:
         results = list(pool.map(one, range(len(points))))

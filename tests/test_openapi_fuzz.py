@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
-from live import flat_routes, serve  # noqa: E402
+from live import TIMEOUT, flat_routes, serve  # noqa: E402
 from regiekamer.facade import Regiekamer  # noqa: E402
 from regiekamer.faces.web.app import create_app  # noqa: E402
 from regiekamer.settings import Settings  # noqa: E402
@@ -62,7 +62,9 @@ def live(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_every_operation_conforms_to_the_committed_schema(case, live: dict) -> None:
-    case.call_and_validate(base_url=live["url"], headers=live["headers"], checks=CHECKS, timeout=30)
+    case.call_and_validate(
+        base_url=live["url"], headers=live["headers"], checks=CHECKS, timeout=TIMEOUT
+    )
     CALLS[(case.method.upper(), case.path)] += 1
 
 
