@@ -28,7 +28,7 @@ from stdnum.nl import bsn as stdnum_bsn
 
 from regiekamer.facade import Regiekamer
 from regiekamer.ingest import layouts as L
-from regiekamer.ingest.findings import CATALOGUE
+from regiekamer.ingest.findings import CATALOGUE, SCENARIO_CODES
 from regiekamer.standards.codelists import codelist
 from regiekamer.standards.messages import MESSAGE_TYPES
 
@@ -635,3 +635,15 @@ def test_a_declaration_with_a_date_as_amount_is_rejected_not_raised(
     assert (o.geaccepteerd, o.afgewezen) == (0, o.gelezen)
     assert [f["code"] for f in found] == ["0001"]
     assert "Bedrag" in found[0]["melding"]
+
+
+SCENARIO_CASES = {"RK-SCEN-01": "naam: [x", "RK-SCEN-02": "naam: x\nduur_pct: 900\n"}
+
+
+@pytest.mark.parametrize("code", sorted(SCENARIO_CODES))
+def test_every_scenario_code_has_a_case_that_raises_it(code: str) -> None:
+    from regiekamer.analyses.prognose.scenario import ScenarioError, parse
+
+    with pytest.raises(ScenarioError) as exc:
+        parse(SCENARIO_CASES[code])
+    assert exc.value.code == code and str(exc.value).strip()

@@ -83,8 +83,10 @@ def test_the_fuzzed_schema_has_every_api_route_and_each_was_called(figures: list
         (method.upper(), path) for path, ops in schema.raw_schema["paths"].items() for method in ops
     }
     assert routes == documented
-    assert set(CALLS) == documented, CALLS
+    # Every operation was called (schemathesis also tries undocumented methods on each path).
+    assert documented <= set(CALLS), CALLS
     figures.append(
         f"schemathesis: {len(documented)} API-operaties, {sum(CALLS.values())} verzoeken "
-        f"({dict(sorted(CALLS.items()))}), 0 serverfouten"
+        f"({ {f'{m} {p}': n for (m, p), n in sorted(CALLS.items()) if (m, p) in documented} } "
+        f"+ andere methoden), 0 serverfouten"
     )
