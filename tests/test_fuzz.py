@@ -522,23 +522,32 @@ _DTD_ENTITY = (
 _DTD_FILE = b'<!DOCTYPE x [<!ENTITY c SYSTEM "file:///etc/hostname">]>'
 
 
-@pytest.mark.parametrize("dtd", [_DTD_ENTITY, _DTD_FILE], ids=["intern", "extern"])
+@pytest.mark.parametrize(
+    ("dtd", "element"),
+    [
+        (_DTD_ENTITY, b"ProductTarief"),
+        (_DTD_FILE, b"ProductTarief"),
+        (_DTD_ENTITY, b"ReferentieNummer"),
+    ],
+    ids=["intern", "extern", "leeg-verplicht-veld"],
+)
 def test_an_entity_in_a_message_is_rejected_not_expanded(
-    kamer: Regiekamer, tmp_path: Path, dtd: bytes
+    kamer: Regiekamer, tmp_path: Path, dtd: bytes, element: bytes
 ) -> None:
     """An internal entity where an amount belongs crashed the process (libxml2 segfault while
-    validating the stream); an external one would have read a local file. Now entities are not
-    expanded and the message is rejected as a whole."""
+    validating the stream); an external one would have read a local file; an unexpanded one in
+    ReferentieNummer left it empty, which the schema accepted and the store's NOT NULL refused,
+    failing the whole ingest. Now a message with a DOCTYPE is rejected as a whole."""
     data = VALID_XML["WMO323.xml"]
     decl = data.index(b"?>") + 2
     data = data[:decl] + dtd + data[decl:]
-    data = re.sub(rb"<(\w+):ProductTarief>\d+<", rb"<\1:ProductTarief>&c;<", data, count=1)
+    data = re.sub(rb"<(\w+:)?" + element + rb">\w+<", rb"<\1" + element + rb">&c;<", data, count=1)
     path = tmp_path / "WMO323_entity.xml"
     path.write_bytes(data)
     o, found = ingest_and_check(kamer, path)
     assert o.geaccepteerd == 0 and o.afgewezen == o.gelezen >= 1
     assert [f["code"] for f in found] == ["0001"]
-    assert "aaaaaaaaaa" not in found[0]["melding"]
+    assert "DOCTYPE" in found[0]["melding"] and "aaaaaaaaaa" not in found[0]["melding"]
 
 
 @pytest.mark.parametrize("node", [0, 5, 6, -1])

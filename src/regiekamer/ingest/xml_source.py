@@ -12,7 +12,7 @@ from regiekamer.ingest.minimise import client_row
 from regiekamer.ingest.staging import Parsed, Stage, StagedTable
 from regiekamer.privacy.pseudonym import Pseudonymiser
 from regiekamer.standards.messages import MessageType, gemeenten, schema
-from regiekamer.standards.reader import SAFE, Header, count_records, read_records
+from regiekamer.standards.reader import SAFE, Header, count_records, has_doctype, read_records
 
 # Per store table: local name of a leaf inside the record -> store column. Leaf names are
 # unique within one record type, so no paths are needed.
@@ -147,6 +147,9 @@ def parse_message(
     gemeente_ok = True
     decl_sum = 0
     context: dict[str, object] = {}
+    if has_doctype(path):
+        reason = "het bericht heeft een DOCTYPE (DTD); dat hoort niet in een iJw/iWmo-bericht"
+        return _reject_message(result, mt, stage, reason, "bericht")
     try:
         for kind, item in read_records(source or path, mt, fields):
             if kind == "record":

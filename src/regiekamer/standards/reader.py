@@ -70,6 +70,21 @@ def sniff(path: str) -> tuple[MessageType | None, str | None, str | None]:
         return None, None, None
 
 
+def has_doctype(path: str) -> bool:
+    """Whether the message declares a DOCTYPE (read up to its first element only).
+
+    Messages have none. Not expanding entities (SAFE) is not enough: an unexpanded entity
+    leaves its element empty, which the schema then accepted (found by the fuzzer: an empty
+    ReferentieNummer reached the store's NOT NULL check and failed the whole ingest).
+    """
+    try:
+        for _event, el in etree.iterparse(path, events=("start",), **SAFE):
+            return el.getroottree().docinfo.internalDTD is not None
+    except (etree.XMLSyntaxError, OSError):
+        return False  # the full read reports what is wrong
+    return False
+
+
 def flatten(el: etree._Element, prefix: str = "", out: dict | None = None) -> dict:
     """Leaf text by relative path; every RetourCode leaf is collected in a list."""
     if out is None:
