@@ -11,4 +11,13 @@ if ! grep -qs "\"version\": \"$AXE_VERSION\"" .venv/npm/node_modules/axe-core/pa
 fi
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/ruff format --check src tests benchmarks
-exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+# Every temporary file of the suite (pytest's basetemp, stores, exports, server logs) goes under
+# one folder, which the leak scan reads after the last test (issue 9: no input BSN anywhere).
+run="$(mktemp -d -t regiekamer-test-XXXXXX)"
+export TMPDIR="$run"
+set +e
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@" 2>&1 | tee "$run/pytest.log"
+status=${PIPESTATUS[0]}
+set -e
+.venv/bin/python scripts/leakscan.py --source tests --source src/regiekamer/synth "$run" || status=1
+exit "$status"

@@ -60,3 +60,23 @@ def con(kamer: Regiekamer) -> Iterator[duckdb.DuckDBPyConnection]:
     c = connect(kamer.store)
     yield c
     c.close()
+
+
+# --- proof figures (issue 9): counts the fuzz, crash and isolation tests report -------------
+
+FIGURES: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def figures(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
+    """A list a test appends its figures to; written to <basetemp>/bewijs.txt at the end and
+    printed in the terminal summary (pytest -q shows no prints of passing tests)."""
+    yield FIGURES
+    (tmp_path_factory.getbasetemp() / "bewijs.txt").write_text("\n".join(FIGURES) + "\n")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if FIGURES:
+        terminalreporter.section("bewijs (issue 9)")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import uvicorn
 
@@ -21,7 +24,14 @@ def serve(app: object) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    # The server's log, access lines included, also goes to a file: the leak scan after the
+    # suite (scripts/leakscan.py) reads it like any log a deployment would keep.
+    log = logging.FileHandler(Path(tempfile.gettempdir()) / f"uvicorn-{port}.log")
+    for name in ("uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).addHandler(log)
+    logging.getLogger("uvicorn.access").setLevel(logging.INFO)
+    srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     for _ in range(200):
@@ -34,6 +44,9 @@ def serve(app: object) -> Iterator[str]:
     finally:
         srv.should_exit = True
         thread.join(10)
+        for name in ("uvicorn.error", "uvicorn.access"):
+            logging.getLogger(name).removeHandler(log)
+        log.close()
 
 
 def flat_routes(routes: list) -> Iterator[object]:

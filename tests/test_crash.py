@@ -1,12 +1,17 @@
 """Crash consistency: an ingest killed at any moment leaves the store as before or as after.
 
-A file loads in one transaction, and DuckDB replays (or drops) its write-ahead log when the
-store is opened again, so a SIGKILL at any point must never leave half a file behind; running
-the same ingest again must then reach exactly the state of an uninterrupted run.
+The real ``regiekamer ingest`` runs in its own process and is killed with SIGKILL at
+``REGIEKAMER_CRASH_KILLS`` (200) moments, picked from a watched run: while parsing, while the
+write-ahead log is written and checkpointed into the store (the process checkpoints when it
+closes the store), and around the end. A file loads in one transaction, and DuckDB replays (or
+drops) its write-ahead log when the store is opened again, so a SIGKILL at any point must never
+leave half a file behind; running the same ingest again must then reach exactly the state of an
+uninterrupted run.
 """
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import os
 import random
@@ -16,6 +21,8 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -26,19 +33,12 @@ from regiekamer.facade import Regiekamer
 from regiekamer.settings import Settings
 
 KEY = "test-key"
+SRC = Path(__file__).resolve().parents[1] / "src"
 # Columns that hold the wall-clock time of an ingest or migration: not part of the content.
 VOLATILE = {"ontvangen_op", "toegepast_op"}
 
-INGEST = """
-import sys
-from pathlib import Path
-from regiekamer.facade import Regiekamer
-from regiekamer.settings import Settings
-
-kamer = Regiekamer(Settings(store=Path(sys.argv[1]), key=sys.argv[2], workers=1))
-report = kamer.ingest([Path(p) for p in sys.argv[3:]])
-assert report.totals["afgewezen"] == 0, report.totals
-"""
+KILLS = int(os.environ.get("REGIEKAMER_CRASH_KILLS", "200"))
+LANES = 2  # kills run two at a time: the machine has two cores and a run is mostly waiting
 
 
 def fingerprint(store: Path) -> tuple[str, dict[str, int]]:
@@ -112,19 +112,104 @@ def big_declaration(sample: Path, target: Path, clients: int) -> int:
 
 
 def run_ingest(store: Path, inputs: list[Path], tmpdir: Path) -> subprocess.Popen:
+    """The real command line: ``regiekamer ingest --strict`` in its own process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGIEKAMER_")}
-    env["TMPDIR"] = str(tmpdir)  # staging leftovers of a killed run stay in the test's folder
+    env["REGIEKAMER_KEY"] = KEY
+    env["TMPDIR"] = str(tmpdir)  # the staging folder shows when the transaction has begun
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
     return subprocess.Popen(
-        [sys.executable, "-c", INGEST, str(store), KEY, *map(str, inputs)],
+        [sys.executable, "-m", "regiekamer", "ingest", "--strict", "--store", str(store)]
+        + [str(p) for p in inputs],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
 
 
+@dataclass
+class Phases:
+    """When, in an uninterrupted run, the stages of an ingest can be seen from outside:
+    the staging folder appears (transaction begun, parsing), the write-ahead log appears
+    (commit), the log is gone again (checkpoint done), the process has ended."""
+
+    stage: float
+    wal: float
+    checkpointed: float
+    end: float
+
+
+def observe(store: Path, inputs: list[Path], tmpdir: Path) -> Phases:
+    """One run, watched every millisecond: its phases (a measured run, for the kill points)."""
+    wal = store.with_name(store.name + ".wal")
+    started = time.monotonic()
+    proc = run_ingest(store, inputs, tmpdir)
+    seen: dict[str, float] = {}
+    while proc.poll() is None:
+        now = time.monotonic() - started
+        if "stage" not in seen and any(tmpdir.glob("regiekamer-stage-*")):
+            seen["stage"] = now
+        if wal.exists():
+            seen.setdefault("wal", now)
+        elif "wal" in seen:
+            seen.setdefault("checkpointed", now)
+        time.sleep(0.001)
+    end = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr.read().decode() if proc.stderr else ""
+    stage = seen.get("stage", 0.5 * end)
+    wal_at = seen.get("wal", stage + 0.9 * (end - stage))
+    return Phases(stage, wal_at, seen.get("checkpointed", end), end)
+
+
+# Where a kill is aimed: at a moment after the start, or after a phase is seen to begin (the
+# staging folder, the write-ahead log, its removal by the checkpoint). Aiming at what is seen
+# keeps the kills where they matter even when a run is slower or faster than the measured one.
+AIMS = ("start", "stage", "wal", "checkpointed")
+
+
+def kill_points(rng: random.Random, ph: Phases, n: int) -> list[tuple[str, float]]:
+    """``n`` (aim, delay after it) pairs, a quarter per aim, the delays within the phase's
+    measured length (a little beyond for the short commit/checkpoint phase)."""
+    spans = {
+        "start": ph.end,
+        "stage": ph.wal - ph.stage,
+        "wal": 1.5 * (ph.checkpointed - ph.wal) + 0.005,
+        "checkpointed": ph.end - ph.checkpointed,
+    }
+    return [(AIMS[i % 4], rng.uniform(0.0, max(spans[AIMS[i % 4]], 0.001))) for i in range(n)]
+
+
+def kill_at(store: Path, inputs: list[Path], tmpdir: Path, aim: str, delay: float) -> str:
+    """Start the ingest and SIGKILL it ``delay`` s after ``aim`` is seen (watched every
+    millisecond, as in :func:`observe`); returns the last phase seen before the kill."""
+    wal = store.with_name(store.name + ".wal")
+    started = time.monotonic()
+    proc = run_ingest(store, inputs, tmpdir)
+    where, aimed_at = "bij het starten", started if aim == "start" else None
+    while aimed_at is None or time.monotonic() - aimed_at < delay:
+        if proc.poll() is not None:
+            where = "na afloop"
+            break
+        if wal.exists():
+            where = "tijdens commit/checkpoint"
+        elif where == "tijdens commit/checkpoint":
+            where = "na checkpoint, bij het afsluiten"
+        elif where == "bij het starten" and any(tmpdir.glob("regiekamer-stage-*")):
+            where = "tijdens inlezen"
+        if aimed_at is None and where == {
+            "stage": "tijdens inlezen",
+            "wal": "tijdens commit/checkpoint",
+            "checkpointed": "na checkpoint, bij het afsluiten",
+        }.get(aim, where):
+            aimed_at = time.monotonic()
+        time.sleep(0.001)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=120)
+    return where
+
+
 @pytest.mark.slow
 def test_a_killed_ingest_leaves_the_store_before_or_after_never_between(
-    tmp_path: Path, samples: Path
+    tmp_path: Path, samples: Path, figures: list[str]
 ) -> None:
     # A baseline store with some samples in it, checkpointed (no WAL).
     base = tmp_path / "baseline.duckdb"
@@ -134,60 +219,62 @@ def test_a_killed_ingest_leaves_the_store_before_or_after_never_between(
     assert not base.with_name(base.name + ".wal").exists()
     baseline, base_counts = fingerprint(base)
 
-    # A large input: one valid declaration of several MB (one file, so one transaction).
+    # A large input: one valid declaration (one file, so one transaction).
     big = tmp_path / "in" / "JW323_groot.xml"
     big.parent.mkdir()
-    lines = big_declaration(samples / "ijw" / "JW323.xml", big, clients=2400)
-    assert big.stat().st_size > 4_000_000
+    lines = big_declaration(samples / "ijw" / "JW323.xml", big, clients=600)
     inputs = [big]
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
 
-    # One uninterrupted run in a copy: the target state, and how long a run takes.
+    # One uninterrupted, watched run in a copy: the target state and the phases of a run.
     full_store = tmp_path / "full.duckdb"
     shutil.copy(base, full_store)
-    started = time.monotonic()
-    proc = run_ingest(full_store, inputs, scratch)
-    _out, err = proc.communicate(timeout=120)
-    duration = time.monotonic() - started
-    assert proc.returncode == 0, err.decode()
+    scratch = tmp_path / "tmp-full"
+    scratch.mkdir()
+    phases = observe(full_store, inputs, scratch)
     full, full_counts = fingerprint(full_store)
     assert full != baseline
     assert full_counts["prestatie"] == base_counts["prestatie"] + lines
     bestand_counts_add_up(full_store)
 
     rng = random.Random(20260401)
-    # Half the kills anywhere in a run, half late, where the transaction commits and the
-    # store checkpoints on close (parsing takes most of a run; loading comes last).
-    points = sorted(
-        [rng.uniform(0.05, duration) for _ in range(5)]
-        + [rng.uniform(0.75 * duration, 1.05 * duration) for _ in range(5)]
-    )
-    outcomes = []
-    for n, delay in enumerate(points):
-        store = tmp_path / f"kill{n}.duckdb"
-        shutil.copy(base, store)
-        proc = run_ingest(store, inputs, scratch)
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate(timeout=60)
+    points = kill_points(rng, phases, KILLS)
 
+    def one(n: int) -> tuple[float, str, str]:
+        store = tmp_path / f"kill{n}.duckdb"
+        scratch = tmp_path / f"tmp{n}"
+        scratch.mkdir()
+        shutil.copy(base, store)
+        aim, delay = points[n]
+        where = kill_at(store, inputs, scratch, aim, delay)
         state, counts = fingerprint(store)
-        outcomes.append("before" if state == baseline else "after" if state == full else "torn")
-        assert state in (baseline, full), (
-            f"kill after {delay:.2f}s left a torn store: {counts} "
-            f"(before: {base_counts}, after: {full_counts})"
+        outcome = "voor" if state == baseline else "na" if state == full else "half"
+        assert outcome != "half", (
+            f"kill {delay:.3f}s na {aim} ({where}) liet een halve store achter / a torn store: "
+            f"{counts} (voor: {base_counts}, na: {full_counts})"
         )
         bestand_counts_add_up(store)
-
         # Running the same ingest again completes it, exactly as an uninterrupted run.
-        Regiekamer(Settings(store=store, key=KEY, workers=1)).ingest(inputs)
-        assert fingerprint(store)[0] == full, f"after kill at {delay:.2f}s and a re-run"
+        report = Regiekamer(Settings(store=store, key=KEY, workers=1)).ingest(inputs)
+        assert report.totals["afgewezen"] == 0
+        assert fingerprint(store)[0] == full, f"na kill {delay:.3f}s na {aim} en opnieuw inlezen"
         for f in store.parent.glob(store.name + "*"):
             f.unlink()
-    kills = [(round(p, 2), o) for p, o in zip(points, outcomes, strict=True)]
-    print(f"full run {duration:.2f}s; kills: {kills}")
-    assert "torn" not in outcomes
+        shutil.rmtree(scratch)
+        return aim, where, outcome
+
+    with ThreadPoolExecutor(LANES) as pool:
+        results = list(pool.map(one, range(len(points))))
+    landed = collections.Counter(where for _p, where, _o in results)
+    outcomes = collections.Counter((where, o) for _p, where, o in results)
+    line = (
+        f"crash: {len(results)} kills; volle run {phases.end:.2f}s (staging {phases.stage:.2f}s, "
+        f"WAL {phases.wal:.2f}-{phases.checkpointed:.2f}s); plek: {dict(landed)}; "
+        f"uitkomst: {dict(outcomes)}"
+    )
+    figures.append(line)
+    assert len(results) >= KILLS
+    # The kills must reach the places that matter, or the test proves little.
+    assert landed["tijdens inlezen"] and landed["tijdens commit/checkpoint"], landed
 
 
 def test_ingesting_the_same_folder_twice_changes_nothing(kamer: Regiekamer, samples: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from regiekamer.facade import Regiekamer
-from regiekamer.ingest.findings import AFSPRAKEN_CODES, CATALOGUE, CONFIG_CODES
+from regiekamer.ingest.findings import AFSPRAKEN_CODES, CATALOGUE, CONFIG_CODES, SCENARIO_CODES
 from regiekamer.ingest.layouts import LAYOUTS
 from test_integraal_ingest import INTEGRAAL_CASES
 
@@ -126,8 +126,11 @@ def case(code: str, samples: Path, tmp: Path) -> list[Path]:
     raise AssertionError(f"geen testgeval voor {code}")
 
 
-# Configuration codes: tests/test_verevening.py; agreement codes: tests/test_afspraken.py.
-@pytest.mark.parametrize("code", sorted(set(CATALOGUE) - CONFIG_CODES - AFSPRAKEN_CODES))
+# Configuration codes: tests/test_verevening.py; agreement codes: tests/test_afspraken.py;
+# scenario codes: tests/test_fuzz.py.
+@pytest.mark.parametrize(
+    "code", sorted(set(CATALOGUE) - CONFIG_CODES - AFSPRAKEN_CODES - SCENARIO_CODES)
+)
 def test_every_rule_has_a_case_that_raises_its_code(
     code: str, kamer: Regiekamer, samples: Path, tmp_path: Path
 ) -> None:

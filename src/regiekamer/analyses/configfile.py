@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from regiekamer.errors import ConfigError
 from regiekamer.ingest.findings import FOUT, Finding, finding
+from regiekamer.ingest.yaml_aliases import ALIAS_REASON, first_alias_line
 
 Loc = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
@@ -86,6 +87,9 @@ def read(path: Path) -> tuple[Any, Lines, list[Finding]]:
     except (OSError, UnicodeDecodeError) as exc:
         return None, Lines(name, None), [_unreadable(name, 1, str(exc))]
     try:
+        alias = first_alias_line(text)
+        if alias is not None:
+            return None, Lines(name, None), [_unreadable(name, alias, ALIAS_REASON)]
         root = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:

@@ -16,6 +16,7 @@ from regiekamer.ingest import findings as F
 from regiekamer.ingest import layouts as L
 from regiekamer.ingest.staging import Parsed, Stage
 from regiekamer.ingest.table_source import _check
+from regiekamer.ingest.yaml_aliases import ALIAS_REASON, first_alias_line
 from regiekamer.standards.messages import gemeenten
 
 YAML_SUFFIXES = {".yaml", ".yml"}
@@ -82,7 +83,11 @@ def parse_contracts(path: str, naam: str, sha256: str, stage: Stage) -> Parsed:
     result = Parsed(path=path, naam=naam, sha256=sha256, soort="tabel:contracten", reference=True)
     try:
         with open(path, encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh)
+            text = fh.read()
+        alias = first_alias_line(text)
+        if alias is not None:
+            return _unreadable(result, f"{ALIAS_REASON} (regel {alias})")
+        doc = yaml.safe_load(text)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         return _unreadable(result, f"geen geldige YAML ({str(exc).splitlines()[0][:160]})")
     items = doc.get("contracten") if isinstance(doc, dict) else None

@@ -263,6 +263,14 @@ _RULES_CONFIG = [
     ),
 ]
 CATALOGUE.update({r.code: r for r in _RULES_CONFIG})
+# Forecast scenarios (analyses/prognose/scenario.py) are refused whole, with one message: the
+# code of a ScenarioError (their cases: tests/test_fuzz.py).
+_RULES_SCENARIO = [
+    Rule("RK-SCEN-01", FOUT, "Scenario onleesbaar", "{reden}"),
+    Rule("RK-SCEN-02", FOUT, "Scenarioknop ongeldig", "{reden}"),
+]
+CATALOGUE.update({r.code: r for r in _RULES_SCENARIO})
+SCENARIO_CODES = frozenset(r.code for r in _RULES_SCENARIO)
 # Raised while reading a configuration file, not a data file: tests/test_verevening.py has their
 # cases (tests/test_rules.py has those of the ingest rules).
 CONFIG_CODES = frozenset(r.code for r in _RULES_CONFIG)

@@ -47,7 +47,21 @@ def parse_table(
         stage.discard()
         result = Parsed(path=path, naam=naam, sha256=sha256, soort="tabel")
         result.findings.append(F.finding("RK-TABEL-05", bestand=naam, locatie="bestand"))
-        return _parse(path, result, pseudonymise, stage, "cp1252")
+        try:
+            return _parse(path, result, pseudonymise, stage, "cp1252")
+        except _Undecodable:  # bytes Windows-1252 leaves undefined (found by the fuzzer)
+            stage.discard()
+            result.staged = {}
+            result.gelezen = result.afgewezen = max(result.gelezen, 1)
+            result.findings = [
+                F.finding(
+                    "RK-BESTAND-02",
+                    bestand=naam,
+                    locatie="bestand",
+                    reden="de tekst is geen UTF-8 en geen Windows-1252",
+                )
+            ]
+            return result
     except Exception as exc:  # corrupt xlsx/parquet, unreadable file: reject, never crash
         stage.discard()
         result.staged = {}

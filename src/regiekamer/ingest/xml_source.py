@@ -12,7 +12,7 @@ from regiekamer.ingest.minimise import client_row
 from regiekamer.ingest.staging import Parsed, Stage, StagedTable
 from regiekamer.privacy.pseudonym import Pseudonymiser
 from regiekamer.standards.messages import MessageType, gemeenten, schema
-from regiekamer.standards.reader import Header, count_records, read_records
+from regiekamer.standards.reader import SAFE, Header, count_records, has_doctype, read_records
 
 # Per store table: local name of a leaf inside the record -> store column. Leaf names are
 # unique within one record type, so no paths are needed.
@@ -147,6 +147,9 @@ def parse_message(
     gemeente_ok = True
     decl_sum = 0
     context: dict[str, object] = {}
+    if has_doctype(path):
+        reason = "het bericht heeft een DOCTYPE (DTD); dat hoort niet in een iJw/iWmo-bericht"
+        return _reject_message(result, mt, stage, reason, "bericht")
     try:
         for kind, item in read_records(source or path, mt, fields):
             if kind == "record":
@@ -167,7 +170,7 @@ def parse_message(
                     )
                     continue
                 if is_prestatie:
-                    amount = int(values[at_bedrag] or 0)
+                    amount = _cents(values[at_bedrag])
                     decl_sum += -amount if values[at_dc] == "C" else amount
                 elif is_antwoord:
                     wg = values[at["woonplaats_gemeente"]]
@@ -217,7 +220,9 @@ def parse_message(
                 gemeente_ok = gem is None or gem in gemeenten()
                 table = stage.table(mt.table, [*columns, *extra, "regel"], constants)
                 append = table.append
-    except (etree.XMLSyntaxError, etree.DocumentInvalid) as exc:
+    except (etree.XMLSyntaxError, etree.DocumentInvalid, etree.XMLSchemaValidateError) as exc:
+        # XMLSchemaValidateError: libxml2's "internal error" on a document it cannot validate
+        # in a stream (an entity reference where a value belongs; found by the fuzzer).
         where, reason = _locate_error(path, mt, exc)
         return _reject_message(result, mt, stage, reason, where)
     except OSError as exc:
@@ -318,6 +323,16 @@ def _declaratie(result: Parsed, base: dict, context: dict, decl_sum: int, stage:
     )
 
 
+def _cents(text: str | None) -> int:
+    """An amount for the declaration total. The streaming schema check reports a bad value
+    only after Python has seen its record, so a non-number (found by the fuzzer: a date in
+    Bedrag) counts 0 here; the message is rejected when the stream reports it."""
+    try:
+        return int(text or 0)
+    except ValueError:
+        return 0
+
+
 def _reject(result: Parsed, finding: F.Finding) -> None:
     result.findings.append(finding)
     result.afgewezen += 1
@@ -329,7 +344,9 @@ def _reject_message(
     """The whole message is technically invalid: all its records are rejected (0001)."""
     stage.discard()
     result.staged = {}
-    result.gelezen = max(result.gelezen, count_records(result.path, mt))
+    # At least one: a message broken before its first record is still one rejected record,
+    # else a rejected file would show "0 gelezen, 0 afgewezen" (found by the fuzzer).
+    result.gelezen = max(1, result.gelezen, count_records(result.path, mt))
     result.afgewezen = result.gelezen
     ident = (result.bericht or {}).get("identificatie")
     result.findings = [
@@ -358,13 +375,24 @@ def _locate_error(path: str, mt: MessageType, exc: Exception) -> tuple[str, str]
     tree = None
     if Path(path).stat().st_size <= _LOCATE_MAX_BYTES:
         try:
-            tree = etree.parse(path, etree.XMLParser(huge_tree=True))
+            tree = etree.parse(path, etree.XMLParser(huge_tree=True, **SAFE))
             checker = schema(mt.soort)
             if not checker.validate(tree):
                 first = checker.error_log[0]
                 line, msg = first.line, first.message
         except etree.XMLSyntaxError as syntax:
             line, msg, tree = syntax.lineno, str(syntax), None
+        except OSError:
+            # lxml raises OSError for bytes that are not of the declared encoding when it reads
+            # the whole file; the stream had reported the first error already (found by the
+            # fuzzer: Latin-1 bytes under a UTF-8 declaration, after a syntax error).
+            tree = None
+        except etree.XMLSchemaValidateError:
+            line, msg, tree = (
+                0,
+                "het schema kan het bericht niet controleren (DTD of entiteit?)",
+                None,
+            )
     msg = re.sub(r"\{http://www\.istandaarden\.nl/[^}]*\}", "", msg)
     msg = re.sub(r"\s*\(<string>, line \d+\)|\s*\(line \d+\)", "", msg).rstrip(". ")
     if re.match(r"Element '(\w+:)?Bsn'", msg):

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 import yaml
 
 from regiekamer.errors import RegiekamerError
+from regiekamer.ingest.yaml_aliases import ALIAS_REASON, first_alias_line
 
 # COD327 referrer types by the names people use.
 VERWIJZERS = {
@@ -51,7 +52,11 @@ KNOBS = (
 
 
 class ScenarioError(RegiekamerError):
-    """A scenario file or knob that cannot be used."""
+    """A scenario file or knob that cannot be used; ``code`` is its catalogue code."""
+
+    def __init__(self, message: str, code: str = "RK-SCEN-02") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -110,11 +115,16 @@ def _number(data: dict, key: str, lo: float, hi: float) -> float:
 def parse(text: str, default_name: str = "scenario") -> Scenario:
     """A scenario from its YAML text; every mistake is refused with a Dutch message."""
     try:
-        data = yaml.safe_load(text) or {}
+        alias = first_alias_line(text)
+        data = yaml.safe_load(text) or {} if alias is None else None
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"Het scenario is geen geldige YAML: {exc}") from exc
+        raise ScenarioError(f"Het scenario is geen geldige YAML: {exc}", "RK-SCEN-01") from exc
+    if alias is not None:
+        raise ScenarioError(f"Regel {alias}: {ALIAS_REASON}.", "RK-SCEN-01")
     if not isinstance(data, dict):
-        raise ScenarioError("Een scenario is een lijst van knoppen (sleutel: waarde).")
+        raise ScenarioError(
+            "Een scenario is een lijst van knoppen (sleutel: waarde).", "RK-SCEN-01"
+        )
     known = {"naam", "omschrijving", "vanaf", "wet", *KNOBS}
     unknown = sorted(set(data) - known)
     if unknown:
@@ -131,7 +141,8 @@ def parse(text: str, default_name: str = "scenario") -> Scenario:
             raise ScenarioError(f"vanaf: verwacht een maand als 2026-01, niet {vanaf!r}.")
         vanaf = vanaf[:7]
     wet = data.get("wet") or ()
-    wet = (wet,) if isinstance(wet, str) else tuple(wet)
+    # Not a list: one value (a number or true was not iterable; found by the fuzzer).
+    wet = tuple(wet) if isinstance(wet, list | tuple) else (wet,)
     if any(w not in ("jeugd", "wmo") for w in wet):
         raise ScenarioError(f"wet: kies jeugd en/of wmo, niet {list(wet)}.")
     raw = data.get("instroom_pct") or {}
