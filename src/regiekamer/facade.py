@@ -42,7 +42,7 @@ from regiekamer.errors import (
     ScopeError,
     StoreError,
 )
-from regiekamer.ingest import pipeline
+from regiekamer.ingest import pipeline, yaml_aliases
 from regiekamer.ingest.findings import CATALOGUE, FINDING_FIELDS
 from regiekamer.ingest.load import Outcome
 from regiekamer.privacy import access_log, accounts
@@ -1152,10 +1152,8 @@ class Regiekamer:
 
     def export_afspraken(self) -> str:
         """The register's current agreements as afspraken.yaml (imports back unchanged)."""
-        import yaml
-
         items = [a.export() for a in self.afspraken()]
-        return yaml.safe_dump({"afspraken": items}, allow_unicode=True, sort_keys=False)
+        return yaml_aliases.dump({"afspraken": items})
 
     def afspraken(self, user: accounts.User | None = None) -> list:
         """The current version of every agreement ``user`` may see."""

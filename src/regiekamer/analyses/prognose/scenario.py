@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 import yaml
 
 from regiekamer.errors import RegiekamerError
+from regiekamer.ingest import yaml_aliases
 from regiekamer.ingest.yaml_aliases import ALIAS_REASON, first_alias_line
 
 # COD327 referrer types by the names people use.
@@ -100,7 +101,7 @@ class Scenario:
         data["naam"] = self.naam
         if "wet" in data:
             data["wet"] = list(data["wet"])
-        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+        return yaml_aliases.dump(data)
 
 
 def _number(data: dict, key: str, lo: float, hi: float) -> float:

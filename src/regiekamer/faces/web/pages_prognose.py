@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from urllib.parse import quote, urlencode
 
 import altair as alt
-import yaml
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -25,6 +24,7 @@ from regiekamer.errors import AccountError
 from regiekamer.faces import charts_prognose, dutch
 from regiekamer.faces.web import auth, views
 from regiekamer.faces.web.pages import _download, _page
+from regiekamer.ingest import yaml_aliases
 from regiekamer.privacy.accounts import User
 
 router = APIRouter(include_in_schema=False)
@@ -95,7 +95,7 @@ def scenario_from(data: Mapping[str, str]) -> Scenario:
         doc["duur_max_maanden"] = int(cap)
     if data.get("wet") in ("jeugd", "wmo"):
         doc["wet"] = [data["wet"]]
-    return parse(yaml.safe_dump(doc, allow_unicode=True))
+    return parse(yaml_aliases.dump(doc))
 
 
 def _values(sc: Scenario) -> dict[str, object]:
