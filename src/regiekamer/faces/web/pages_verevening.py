@@ -14,12 +14,12 @@ import functools
 import json
 
 import altair as alt
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from regiekamer.faces.charts import BLUE, VERMILLION
 from regiekamer.faces.charts_verevening import comparison
-from regiekamer.faces.web import auth, pages, views
+from regiekamer.faces.web import auth, filters, pages, views
 from regiekamer.privacy.accounts import User
 
 router = APIRouter(include_in_schema=False)
@@ -63,8 +63,8 @@ def _verevening_spec(result: dict) -> str | None:
 @router.get("/verevening")
 def equalisation(
     request: Request,
-    jaar: int = Query(2025, ge=2000, le=2100),
-    formaat: str = Query("html", pattern="^(html|csv|xlsx)$"),
+    jaar: filters.Jaar = 2025,
+    formaat: filters.Formaat = "html",
     user: User = Depends(auth.user),
 ) -> Response:
     pages.refuse_unless_allowed(user, "/verevening")
@@ -80,7 +80,7 @@ def equalisation(
         titel="Verevening",
         pagina="verevening",
         jaar=jaar,
-        jaren=list(range(jaar - 3, jaar + 2)),
+        jaren=filters.years(jaar),
         resultaat=result,
         rijen=rows,
         spec=_verevening_spec(result) if result else None,
@@ -115,8 +115,8 @@ def _incentive_shape() -> dict:
 @router.get("/incentives")
 def incentives(
     request: Request,
-    jaar: int = Query(2025, ge=2000, le=2100),
-    formaat: str = Query("html", pattern="^(html|csv|xlsx)$"),
+    jaar: filters.Jaar = 2025,
+    formaat: filters.Formaat = "html",
     user: User = Depends(auth.user),
 ) -> Response:
     pages.refuse_unless_allowed(user, "/incentives")
@@ -132,7 +132,7 @@ def incentives(
         titel="Incentives",
         pagina="incentives",
         jaar=jaar,
-        jaren=list(range(jaar - 3, jaar + 2)),
+        jaren=filters.years(jaar),
         resultaat=result,
         rijen=rows,
         spec=_incentive_spec(rows),
