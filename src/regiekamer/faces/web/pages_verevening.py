@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 
 import altair as alt
 from fastapi import APIRouter, Depends, Request
@@ -69,24 +70,10 @@ def equalisation(
 ) -> Response:
     pages.refuse_unless_allowed(user, "/verevening")
     result = auth.kamer(request).verevening_for(user, jaar)
-    rows = [_euros(r) for r in result["rijen"]] if result else []
-    if formaat != "html":
-        table = views.Table(VEREVENING_COLUMNS, rows, {})
-        return pages._download(table, f"verevening-{jaar}", formaat)
-    return pages._page(
-        request,
-        "verevening.html.j2",
-        user,
-        titel="Verevening",
-        pagina="verevening",
-        jaar=jaar,
-        jaren=filters.years(jaar),
-        resultaat=result,
-        rijen=rows,
-        spec=_verevening_spec(result) if result else None,
-        euro=lambda v: pages.shown("euro", v),
-        download=f"/verevening?jaar={jaar}",
-    )
+    return _settlement_page(
+        request, user, jaar, formaat, "verevening", "Verevening", result, VEREVENING_COLUMNS,
+        lambda rows: _verevening_spec(result) if result else None,
+    )  # fmt: skip
 
 
 def _incentive_spec(rows: list[dict]) -> str | None:
@@ -121,21 +108,40 @@ def incentives(
 ) -> Response:
     pages.refuse_unless_allowed(user, "/incentives")
     result = auth.kamer(request).incentive_for(user, jaar)
+    return _settlement_page(
+        request, user, jaar, formaat, "incentives", "Incentives", result, INCENTIVE_COLUMNS,
+        _incentive_spec,
+    )  # fmt: skip
+
+
+def _settlement_page(
+    request: Request,
+    user: User,
+    jaar: int,
+    formaat: str,
+    slug: str,
+    titel: str,
+    result: dict | None,
+    columns: list[tuple[str, str]],
+    spec: Callable[[list[dict]], str | None],
+) -> Response:
+    """What both settlement pages do with their (scoped) result: its rows in euros, as download
+    or as the page at ``/<slug>`` with the chart ``spec`` draws from those rows."""
     rows = [_euros(r) for r in result["rijen"]] if result else []
     if formaat != "html":
-        table = views.Table(INCENTIVE_COLUMNS, rows, {})
-        return pages._download(table, f"incentives-{jaar}", formaat)
+        table = views.Table(columns, rows, {})
+        return pages._download(table, f"{slug}-{jaar}", formaat)
     return pages._page(
         request,
-        "incentives.html.j2",
+        f"{slug}.html.j2",
         user,
-        titel="Incentives",
-        pagina="incentives",
+        titel=titel,
+        pagina=slug,
         jaar=jaar,
         jaren=filters.years(jaar),
         resultaat=result,
         rijen=rows,
-        spec=_incentive_spec(rows),
+        spec=spec(rows),
         euro=lambda v: pages.shown("euro", v),
-        download=f"/incentives?jaar={jaar}",
+        download=f"/{slug}?jaar={jaar}",
     )
