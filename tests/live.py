@@ -8,11 +8,14 @@ import threading
 import time
 from collections.abc import Iterator
 
+import httpx
 import uvicorn
 
 # A first request computes the KPI catalogue; on a shared, busy machine that can take longer than
 # httpx's default of 5 s. This is a bound against hanging, not a timing assertion.
 TIMEOUT = 120
+# The password of every user the web tests add.
+PASSWORD = "een-lang-wachtwoord-2025"
 
 
 @contextlib.contextmanager
@@ -43,3 +46,11 @@ def flat_routes(routes: list) -> Iterator[object]:
             yield from flat_routes(route.original_router.routes)
         else:
             yield route
+
+
+def login(url: str, naam: str) -> httpx.Client:
+    """A client of the server at ``url``, logged in as ``naam`` through the login form."""
+    client = httpx.Client(timeout=TIMEOUT, base_url=url, follow_redirects=False)
+    r = client.post("/inloggen", data={"naam": naam, "wachtwoord": PASSWORD})
+    assert r.status_code == 303, r.text
+    return client

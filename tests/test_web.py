@@ -18,13 +18,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from live import TIMEOUT, flat_routes, serve
+from live import PASSWORD, TIMEOUT, flat_routes, login, serve
 from regiekamer.facade import Regiekamer
 from regiekamer.faces.web.app import create_app
 from regiekamer.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = "een-lang-wachtwoord-2025"
 PUBLIC = {"/inloggen", "/openapi.json", "/static/vega.js", "/static/regiekamer.css"}
 
 
@@ -33,10 +32,7 @@ class Server:
         self.url, self.kamer, self.gemeente, self.app = url, kamer, gemeente, app
 
     def login(self, naam: str) -> httpx.Client:
-        client = httpx.Client(timeout=TIMEOUT, base_url=self.url, follow_redirects=False)
-        r = client.post("/inloggen", data={"naam": naam, "wachtwoord": PASSWORD})
-        assert r.status_code == 303, r.text
-        return client
+        return login(self.url, naam)
 
 
 @pytest.fixture(scope="module")

@@ -19,14 +19,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from live import TIMEOUT, serve
+from live import PASSWORD, login, serve
 from regiekamer.analyses.prognose.scenario import Scenario
 from regiekamer.facade import Regiekamer
 from regiekamer.faces.web.app import create_app
 from regiekamer.faces.web.pages_prognose import INSTROOM, KNOPPEN, SIMULATIES
 from regiekamer.settings import Settings
-
-PASSWORD = "een-lang-wachtwoord-2025"
 
 
 class Server:
@@ -34,10 +32,7 @@ class Server:
         self.url, self.kamer, self.gemeenten = url, kamer, gemeenten
 
     def login(self, naam: str) -> httpx.Client:
-        client = httpx.Client(timeout=TIMEOUT, base_url=self.url, follow_redirects=False)
-        r = client.post("/inloggen", data={"naam": naam, "wachtwoord": PASSWORD})
-        assert r.status_code == 303, r.text
-        return client
+        return login(self.url, naam)
 
 
 @pytest.fixture(scope="module")
