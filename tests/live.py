@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
 import socket
 import tempfile
 import threading
@@ -11,11 +12,18 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
+import pytest
 import uvicorn
+
+from regiekamer.facade import Regiekamer
+from regiekamer.settings import Settings
 
 # A first request computes the KPI catalogue; on a shared, busy machine that can take longer than
 # httpx's default of 5 s. This is a bound against hanging, not a timing assertion.
 TIMEOUT = 120
+# The password of every user the web tests add.
+PASSWORD = "een-lang-wachtwoord-2025"
 
 
 @contextlib.contextmanager
@@ -56,3 +64,23 @@ def flat_routes(routes: list) -> Iterator[object]:
             yield from flat_routes(route.original_router.routes)
         else:
             yield route
+
+
+def login(url: str, naam: str) -> httpx.Client:
+    """A client of the server at ``url``, logged in as ``naam`` through the login form."""
+    client = httpx.Client(timeout=TIMEOUT, base_url=url, follow_redirects=False)
+    r = client.post("/inloggen", data={"naam": naam, "wachtwoord": PASSWORD})
+    assert r.status_code == 303, r.text
+    return client
+
+
+def region_copy(region_store: Path, tmp: pytest.TempPathFactory, name: str) -> Regiekamer:
+    """A Regiekamer over a copy of the synthetic region's store (the test may write to it)."""
+    store = tmp.mktemp(name) / "regio.duckdb"
+    shutil.copy(region_store, store)
+    return Regiekamer(Settings(store=store, key="test-key", workers=1))
+
+
+def municipalities(rk: Regiekamer) -> list[str]:
+    """The region's municipalities with clients in 2025, sorted."""
+    return sorted(r["gemeente"] for r in rk.kpi(year=2025, by=["gemeente"], kpis=["clienten"]).rows)

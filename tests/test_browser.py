@@ -14,6 +14,7 @@ skipped only when that is missing.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -115,29 +116,30 @@ def server(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         yield Server(url, app.state.kamer, gemeenten[0], users)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+@contextlib.contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium under Playwright (also test_browser_acties.py's)."""
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
-        yield chromium
-        chromium.close()
+        launched = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
+        yield launched
+        launched.close()
 
 
-@pytest.fixture(scope="module")
-def login(browser: Browser, server: Server) -> Iterator[Callable[[str], BrowserContext]]:
-    """A browser context per user, logged in once through the login form."""
+@contextlib.contextmanager
+def logins(browser: Browser, url: str) -> Iterator[Callable[[str], BrowserContext]]:
+    """A browser context per user, logged in once through the login form at ``url``."""
     contexts: dict[str, BrowserContext] = {}
 
     def logged_in(naam: str) -> BrowserContext:
         if naam not in contexts:
-            context = browser.new_context(base_url=server.url)
+            context = browser.new_context(base_url=url)
             page = context.new_page()
             page.goto("/inloggen")
             page.fill("input[name=naam]", naam)
             page.fill("input[name=wachtwoord]", PASSWORD)
             with page.expect_navigation():
                 page.click("form.inloggen button")
-            assert page.url == f"{server.url}/", page.content()
+            assert page.url == f"{url}/", page.content()
             page.close()
             contexts[naam] = context
         return contexts[naam]
@@ -145,6 +147,18 @@ def login(browser: Browser, server: Server) -> Iterator[Callable[[str], BrowserC
     yield logged_in
     for context in contexts.values():
         context.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def login(browser: Browser, server: Server) -> Iterator[Callable[[str], BrowserContext]]:
+    with logins(browser, server.url) as logged_in:
+        yield logged_in
 
 
 def _open(context: BrowserContext, origin: str, path: str) -> tuple[Page, list[str]]:

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from playwright.sync_api import Browser, BrowserContext, sync_playwright
+from playwright.sync_api import Browser, BrowserContext
 
 from live import serve
 from regiekamer.facade import Regiekamer
 from regiekamer.faces.web.app import create_app
 from regiekamer.settings import Settings
-from test_browser import AXE, AXE_RUN, CHROMIUM, FLAGS, PASSWORD
+from test_browser import AXE, AXE_RUN, CHROMIUM, PASSWORD, chromium, logins
 
 pytestmark = [
     pytest.mark.browser,
@@ -63,33 +63,14 @@ def cycle(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")
 def login(browser: Browser, cycle: Cycle) -> Iterator[Callable[[str], BrowserContext]]:
-    contexts: dict[str, BrowserContext] = {}
-
-    def logged_in(naam: str) -> BrowserContext:
-        if naam not in contexts:
-            context = browser.new_context(base_url=cycle.url)
-            page = context.new_page()
-            page.goto("/inloggen")
-            page.fill("input[name=naam]", naam)
-            page.fill("input[name=wachtwoord]", PASSWORD)
-            with page.expect_navigation():
-                page.click("form.inloggen button")
-            assert page.url == f"{cycle.url}/", page.content()
-            page.close()
-            contexts[naam] = context
-        return contexts[naam]
-
-    yield logged_in
-    for context in contexts.values():
-        context.close()
+    with logins(browser, cycle.url) as logged_in:
+        yield logged_in
 
 
 def test_an_action_on_a_signal_is_done_by_the_provider_and_evaluated(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import json
-import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,13 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from live import TIMEOUT, flat_routes, serve
+from live import PASSWORD, TIMEOUT, flat_routes, login, municipalities, region_copy, serve
 from regiekamer.facade import Regiekamer
 from regiekamer.faces.web.app import create_app
-from regiekamer.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = "een-lang-wachtwoord-2025"
 PUBLIC = {"/inloggen", "/openapi.json", "/static/vega.js", "/static/regiekamer.css"}
 
 
@@ -33,20 +30,13 @@ class Server:
         self.url, self.kamer, self.gemeente, self.app = url, kamer, gemeente, app
 
     def login(self, naam: str) -> httpx.Client:
-        client = httpx.Client(timeout=TIMEOUT, base_url=self.url, follow_redirects=False)
-        r = client.post("/inloggen", data={"naam": naam, "wachtwoord": PASSWORD})
-        assert r.status_code == 303, r.text
-        return client
+        return login(self.url, naam)
 
 
 @pytest.fixture(scope="module")
 def server(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    store = tmp_path_factory.mktemp("web") / "regio.duckdb"
-    shutil.copy(region_store, store)
-    rk = Regiekamer(Settings(store=store, key="test-key", workers=1))
-    gemeenten = sorted(
-        r["gemeente"] for r in rk.kpi(year=2025, by=["gemeente"], kpis=["clienten"]).rows
-    )
+    rk = region_copy(region_store, tmp_path_factory, "web")
+    gemeenten = municipalities(rk)
     rk.add_user("regio", "regio", PASSWORD)
     rk.add_user("gem", f"gemeente:{gemeenten[0]}", PASSWORD)
     rk.add_user("slot", f"gemeente:{gemeenten[0]}", PASSWORD)

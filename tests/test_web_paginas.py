@@ -22,14 +22,13 @@ import httpx
 import openpyxl
 import pytest
 
-from live import TIMEOUT, serve
+from live import PASSWORD, TIMEOUT, login, serve
 from regiekamer.facade import Regiekamer
 from regiekamer.faces.web import pages
 from regiekamer.faces.web.app import create_app
 from regiekamer.settings import Settings
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-PASSWORD = "een-lang-wachtwoord-2025"
 JAAR = 2025
 NEW_PAGES = ("/contracten", "/rechtmatigheid", "/verevening", "/incentives", "/integraal")
 
@@ -39,10 +38,7 @@ class Server:
         self.url, self.kamer, self.roles = url, kamer, roles
 
     def login(self, naam: str) -> httpx.Client:
-        client = httpx.Client(timeout=TIMEOUT, base_url=self.url, follow_redirects=False)
-        r = client.post("/inloggen", data={"naam": naam, "wachtwoord": PASSWORD})
-        assert r.status_code == 303, r.text
-        return client
+        return login(self.url, naam)
 
 
 def _start(store: Path, **settings: object) -> tuple[Regiekamer, dict[str, str]]:

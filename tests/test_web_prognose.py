@@ -11,7 +11,6 @@ import csv
 import html
 import io
 import re
-import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,14 +18,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from live import TIMEOUT, serve
+from live import PASSWORD, login, municipalities, region_copy, serve
 from regiekamer.analyses.prognose.scenario import Scenario
 from regiekamer.facade import Regiekamer
 from regiekamer.faces.web.app import create_app
 from regiekamer.faces.web.pages_prognose import INSTROOM, KNOPPEN, SIMULATIES
-from regiekamer.settings import Settings
-
-PASSWORD = "een-lang-wachtwoord-2025"
 
 
 class Server:
@@ -34,20 +30,13 @@ class Server:
         self.url, self.kamer, self.gemeenten = url, kamer, gemeenten
 
     def login(self, naam: str) -> httpx.Client:
-        client = httpx.Client(timeout=TIMEOUT, base_url=self.url, follow_redirects=False)
-        r = client.post("/inloggen", data={"naam": naam, "wachtwoord": PASSWORD})
-        assert r.status_code == 303, r.text
-        return client
+        return login(self.url, naam)
 
 
 @pytest.fixture(scope="module")
 def server(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    store = tmp_path_factory.mktemp("web_prognose") / "regio.duckdb"
-    shutil.copy(region_store, store)
-    rk = Regiekamer(Settings(store=store, key="test-key", workers=1))
-    gemeenten = sorted(
-        r["gemeente"] for r in rk.kpi(year=2025, by=["gemeente"], kpis=["clienten"]).rows
-    )
+    rk = region_copy(region_store, tmp_path_factory, "web_prognose")
+    gemeenten = municipalities(rk)
     rk.add_user("regio", "regio", PASSWORD)
     rk.add_user("gem", f"gemeente:{gemeenten[0]}", PASSWORD)
     rk.add_user("buur", f"gemeente:{gemeenten[1]}", PASSWORD)

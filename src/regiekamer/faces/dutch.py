@@ -40,5 +40,19 @@ def days(x: float) -> str:
     return f"{number(x)} {'dag' if n == 1 else 'dagen'}"
 
 
+def in_unit(waarde: float | None, eenheid: str) -> str:
+    """A value in the words of its unit (a KPI's ``eenheid``), as a council member reads it;
+    '—' for no value. One place, so that the dashboard and the reports word a figure alike."""
+    if waarde is None:
+        return "—"
+    if eenheid.startswith("euro"):
+        return euro(waarde)
+    if eenheid == "%":
+        return percent(waarde)
+    if eenheid == "dagen":
+        return days(waarde)
+    return number(waarde, 1 if eenheid.startswith("per") else 0)
+
+
 def long_date(d: dt.date) -> str:
     return f"{d.day} {MONTHS[d.month - 1]} {d.year}"

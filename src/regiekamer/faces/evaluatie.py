@@ -29,16 +29,8 @@ NIVEAU_NL = {
 
 def value(kpi: str, waarde: float | None) -> str:
     """A KPI value as a reader reads it (unit from the catalogue)."""
-    if waarde is None:
-        return "—"
-    eenheid = BY_ID[kpi].eenheid
-    if eenheid.startswith("euro"):
-        return dutch.euro(waarde)
-    if eenheid == "%":
-        return dutch.percent(waarde)
-    if eenheid == "dagen":
-        return dutch.days(waarde)
-    return dutch.number(waarde, 1 if eenheid.startswith("per") else 0)
+    # No catalogue look-up without a value (as before: a KPI no longer listed still reads "—").
+    return "—" if waarde is None else dutch.in_unit(waarde, BY_ID[kpi].eenheid)
 
 
 def target(a: object) -> str:

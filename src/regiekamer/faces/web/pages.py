@@ -53,15 +53,7 @@ def shown(eenheid: str, waarde: float | None, onderdrukt: bool = False) -> str:
     """A value as a council member reads it."""
     if onderdrukt:
         return "onderdrukt (< 10 cliënten)"
-    if waarde is None:
-        return "—"
-    if eenheid.startswith("euro"):
-        return dutch.euro(waarde)
-    if eenheid == "%":
-        return dutch.percent(waarde)
-    if eenheid == "dagen":
-        return dutch.days(waarde)
-    return dutch.number(waarde, 1 if eenheid.startswith("per") else 0)
+    return dutch.in_unit(waarde, eenheid)
 
 
 @functools.cache

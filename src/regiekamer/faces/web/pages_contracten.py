@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from regiekamer.faces import dutch
 from regiekamer.faces.charts import GREY
 from regiekamer.faces.scorecard import LIGHT_TEXT, WET, write_scorecard
-from regiekamer.faces.web import auth, pages, views
+from regiekamer.faces.web import auth, filters, pages, views
 from regiekamer.privacy.accounts import User
 
 router = APIRouter(include_in_schema=False)
@@ -119,17 +119,13 @@ def _chart_shape() -> dict:
     return chart.to_dict()
 
 
-def _query(jaar: int, gemeente: str, aanbieder: str) -> str:
-    return f"jaar={jaar}&gemeente={gemeente}&aanbieder={aanbieder}"
-
-
 @router.get("/contracten")
 def contracts(
     request: Request,
-    jaar: int = Query(2025, ge=2000, le=2100),
-    gemeente: str = Query("", pattern="^([0-9]{4})?$"),
-    aanbieder: str = Query("", pattern="^([0-9]{8})?$"),
-    formaat: str = Query("html", pattern="^(html|csv|xlsx)$"),
+    jaar: filters.Jaar = 2025,
+    gemeente: filters.Gemeente = "",
+    aanbieder: filters.Aanbieder = "",
+    formaat: filters.Formaat = "html",
     user: User = Depends(auth.user),
 ) -> Response:
     pages.refuse_unless_allowed(user, "/contracten")
@@ -146,7 +142,7 @@ def contracts(
         titel="Contracten",
         pagina="contracten",
         jaar=jaar,
-        jaren=list(range(jaar - 3, jaar + 2)),
+        jaren=filters.years(jaar),
         gemeente=gemeente,
         aanbieder=aanbieder,
         gemeenten=sorted(rk.store_facts().namen.items()),
@@ -159,7 +155,7 @@ def contracts(
         euro=lambda v: pages.shown("euro", v),
         getal=lambda v: "—" if v is None else dutch.number(v, 1),
         aantal=lambda v: "—" if v is None else dutch.number(v),
-        download=f"/contracten?{_query(jaar, gemeente, aanbieder)}",
+        download=f"/contracten?{filters.query(jaar, gemeente, aanbieder)}",
     )
 
 
@@ -167,7 +163,7 @@ def contracts(
 def scorecard(
     request: Request,
     formaat: str,
-    jaar: int = Query(2025, ge=2000, le=2100),
+    jaar: filters.Jaar = 2025,
     aanbieder: str = Query(..., pattern="^[0-9]{8}$"),
     user: User = Depends(auth.user),
 ) -> Response:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from regiekamer.analyses.integraal.stapeling import FIELDS
 from regiekamer.analyses.kpi.definitions import BY_ID
 from regiekamer.faces.charts_integraal import stapeling as stapeling_chart
-from regiekamer.faces.web import auth, pages, views
+from regiekamer.faces.web import auth, filters, pages, views
 from regiekamer.privacy.accounts import User
 
 router = APIRouter(include_in_schema=False)
@@ -65,9 +65,9 @@ def _law_columns() -> list[tuple[str, str, str]]:
 @router.get("/integraal")
 def integral(
     request: Request,
-    jaar: int = Query(2025, ge=2000, le=2100),
-    gemeente: str = Query("", pattern="^([0-9]{4})?$"),
-    formaat: str = Query("html", pattern="^(html|csv|xlsx)$"),
+    jaar: filters.Jaar = 2025,
+    gemeente: filters.Gemeente = "",
+    formaat: filters.Formaat = "html",
     user: User = Depends(auth.user),
 ) -> Response:
     pages.refuse_unless_allowed(user, "/integraal")
@@ -87,7 +87,7 @@ def integral(
         titel="Integraal",
         pagina="integraal",
         jaar=jaar,
-        jaren=list(range(jaar - 3, jaar + 2)),
+        jaren=filters.years(jaar),
         gemeente=gemeente,
         gemeenten=sorted(namen.items()),
         namen=namen,

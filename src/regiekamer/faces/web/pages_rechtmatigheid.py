@@ -15,13 +15,13 @@ import tempfile
 from pathlib import Path
 
 import altair as alt
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from regiekamer.analyses.verantwoording import Verantwoording
 from regiekamer.faces.charts import VERMILLION
 from regiekamer.faces.rechtmatigheid_xlsx import write_workbook
-from regiekamer.faces.web import auth, pages, views
+from regiekamer.faces.web import auth, filters, pages, views
 from regiekamer.privacy.accounts import User
 
 router = APIRouter(include_in_schema=False)
@@ -67,17 +67,13 @@ def _chart_shape() -> dict:
     return chart.to_dict()
 
 
-def _query(jaar: int, gemeente: str, aanbieder: str) -> str:
-    return f"jaar={jaar}&gemeente={gemeente}&aanbieder={aanbieder}"
-
-
 @router.get("/rechtmatigheid")
 def lawfulness(
     request: Request,
-    jaar: int = Query(2025, ge=2000, le=2100),
-    gemeente: str = Query("", pattern="^([0-9]{4})?$"),
-    aanbieder: str = Query("", pattern="^([0-9]{8})?$"),
-    formaat: str = Query("html", pattern="^(html|csv|xlsx)$"),
+    jaar: filters.Jaar = 2025,
+    gemeente: filters.Gemeente = "",
+    aanbieder: filters.Aanbieder = "",
+    formaat: filters.Formaat = "html",
     user: User = Depends(auth.user),
 ) -> Response:
     pages.refuse_unless_allowed(user, "/rechtmatigheid")
@@ -86,7 +82,7 @@ def lawfulness(
     if formaat != "html":
         table = views.Table(COLUMNS, _uncertainty(v), {})
         return pages._download(table, f"rechtmatigheid-{jaar}", formaat)
-    query = _query(jaar, gemeente, aanbieder)
+    query = filters.query(jaar, gemeente, aanbieder)
     return pages._page(
         request,
         "rechtmatigheid.html.j2",
@@ -94,7 +90,7 @@ def lawfulness(
         titel="Rechtmatigheid",
         pagina="rechtmatigheid",
         jaar=jaar,
-        jaren=list(range(jaar - 3, jaar + 2)),
+        jaren=filters.years(jaar),
         gemeente=gemeente,
         aanbieder=aanbieder,
         gemeenten=sorted(rk.store_facts().namen.items()),
@@ -110,9 +106,9 @@ def lawfulness(
 @router.get("/rechtmatigheid/werkmap.xlsx")
 def workbook(
     request: Request,
-    jaar: int = Query(2025, ge=2000, le=2100),
-    gemeente: str = Query("", pattern="^([0-9]{4})?$"),
-    aanbieder: str = Query("", pattern="^([0-9]{8})?$"),
+    jaar: filters.Jaar = 2025,
+    gemeente: filters.Gemeente = "",
+    aanbieder: filters.Aanbieder = "",
     user: User = Depends(auth.user),
 ) -> Response:
     """The accountant's workbook over the same lines as the page (summary, onzekerheid, lines)."""

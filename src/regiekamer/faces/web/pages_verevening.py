@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 
 import altair as alt
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from regiekamer.faces.charts import BLUE, VERMILLION
 from regiekamer.faces.charts_verevening import comparison
-from regiekamer.faces.web import auth, pages, views
+from regiekamer.faces.web import auth, filters, pages, views
 from regiekamer.privacy.accounts import User
 
 router = APIRouter(include_in_schema=False)
@@ -63,30 +64,16 @@ def _verevening_spec(result: dict) -> str | None:
 @router.get("/verevening")
 def equalisation(
     request: Request,
-    jaar: int = Query(2025, ge=2000, le=2100),
-    formaat: str = Query("html", pattern="^(html|csv|xlsx)$"),
+    jaar: filters.Jaar = 2025,
+    formaat: filters.Formaat = "html",
     user: User = Depends(auth.user),
 ) -> Response:
     pages.refuse_unless_allowed(user, "/verevening")
     result = auth.kamer(request).verevening_for(user, jaar)
-    rows = [_euros(r) for r in result["rijen"]] if result else []
-    if formaat != "html":
-        table = views.Table(VEREVENING_COLUMNS, rows, {})
-        return pages._download(table, f"verevening-{jaar}", formaat)
-    return pages._page(
-        request,
-        "verevening.html.j2",
-        user,
-        titel="Verevening",
-        pagina="verevening",
-        jaar=jaar,
-        jaren=list(range(jaar - 3, jaar + 2)),
-        resultaat=result,
-        rijen=rows,
-        spec=_verevening_spec(result) if result else None,
-        euro=lambda v: pages.shown("euro", v),
-        download=f"/verevening?jaar={jaar}",
-    )
+    return _settlement_page(
+        request, user, jaar, formaat, "verevening", "Verevening", result, VEREVENING_COLUMNS,
+        lambda rows: _verevening_spec(result) if result else None,
+    )  # fmt: skip
 
 
 def _incentive_spec(rows: list[dict]) -> str | None:
@@ -115,27 +102,46 @@ def _incentive_shape() -> dict:
 @router.get("/incentives")
 def incentives(
     request: Request,
-    jaar: int = Query(2025, ge=2000, le=2100),
-    formaat: str = Query("html", pattern="^(html|csv|xlsx)$"),
+    jaar: filters.Jaar = 2025,
+    formaat: filters.Formaat = "html",
     user: User = Depends(auth.user),
 ) -> Response:
     pages.refuse_unless_allowed(user, "/incentives")
     result = auth.kamer(request).incentive_for(user, jaar)
+    return _settlement_page(
+        request, user, jaar, formaat, "incentives", "Incentives", result, INCENTIVE_COLUMNS,
+        _incentive_spec,
+    )  # fmt: skip
+
+
+def _settlement_page(
+    request: Request,
+    user: User,
+    jaar: int,
+    formaat: str,
+    slug: str,
+    titel: str,
+    result: dict | None,
+    columns: list[tuple[str, str]],
+    spec: Callable[[list[dict]], str | None],
+) -> Response:
+    """What both settlement pages do with their (scoped) result: its rows in euros, as download
+    or as the page at ``/<slug>`` with the chart ``spec`` draws from those rows."""
     rows = [_euros(r) for r in result["rijen"]] if result else []
     if formaat != "html":
-        table = views.Table(INCENTIVE_COLUMNS, rows, {})
-        return pages._download(table, f"incentives-{jaar}", formaat)
+        table = views.Table(columns, rows, {})
+        return pages._download(table, f"{slug}-{jaar}", formaat)
     return pages._page(
         request,
-        "incentives.html.j2",
+        f"{slug}.html.j2",
         user,
-        titel="Incentives",
-        pagina="incentives",
+        titel=titel,
+        pagina=slug,
         jaar=jaar,
-        jaren=list(range(jaar - 3, jaar + 2)),
+        jaren=filters.years(jaar),
         resultaat=result,
         rijen=rows,
-        spec=_incentive_spec(rows),
+        spec=spec(rows),
         euro=lambda v: pages.shown("euro", v),
-        download=f"/incentives?jaar={jaar}",
+        download=f"/{slug}?jaar={jaar}",
     )
