@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -251,3 +252,13 @@ def test_backup_without_a_server_and_refusals(region_kamer: Regiekamer, tmp_path
     # A folder that is not empty is not written into.
     again = cli("backup", "--out", str(out), "--store", str(region_kamer.store))
     assert again.returncode == 2 and "niet leeg" in again.stderr
+
+
+def test_a_store_deep_in_the_tree_gets_a_short_private_socket(tmp_path: Path) -> None:
+    """A Unix socket path has at most 108 bytes; CI's temporary folders are deeper than that."""
+    deep = tmp_path / ("x" * 60) / ("y" * 60) / "regiekamer.duckdb"
+    path = channel.socket_path(deep)
+    assert len(os.fsencode(path)) <= 100
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert channel.socket_path(deep) == path  # the server and the command line agree
+    assert channel.socket_path(Path("/srv/s.duckdb")) == Path("/srv/s.duckdb.beheer.sock")

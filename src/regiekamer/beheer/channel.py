@@ -6,8 +6,10 @@ other process, even read-only (store/connection.py: the server keeps one read-wr
 open). So while ``regiekamer serve`` runs, another process cannot read the store at all.
 Instead the server listens on a Unix socket beside the store (``<store>.beheer.sock``, mode
 0600: only the account that runs the server, which may read the store file anyway, can use it)
-and runs the operation itself, on its own instance, inside one transaction. The command line
-sends one JSON line {"opdracht": ..., "args": {...}} and reads one JSON line back:
+and runs the operation itself, on its own instance, inside one transaction. A path beside the
+store that is too long for a Unix socket (108 bytes) is replaced by a short one in a folder of
+the account's own (mode 0700) in the temp directory, named by a hash of the store's path. The
+command line sends one JSON line {"opdracht": ..., "args": {...}} and reads one JSON line back:
 {"antwoord": ...} or {"fout": "..."}. No network port: the API has no backup route.
 """
 
@@ -15,9 +17,12 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
 import json
 import os
 import socket
+import stat
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -31,7 +36,16 @@ _lock = threading.Lock()
 
 
 def socket_path(store: Path) -> Path:
-    return store.resolve().with_name(store.name + ".beheer.sock")
+    beside = store.resolve().with_name(store.name + ".beheer.sock")
+    if len(os.fsencode(beside)) <= 100:
+        return beside
+    folder = Path(tempfile.gettempdir()) / f"regiekamer-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    info = folder.lstat()
+    if info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) != 0o700 or folder.is_symlink():
+        return beside  # not ours alone: no channel rather than one others could reach
+    digest = hashlib.sha256(os.fsencode(store.resolve())).hexdigest()[:24]
+    return folder / f"{digest}.sock"
 
 
 def open_channel(store: Path, handle: Handler) -> Path | None:
