@@ -236,6 +236,9 @@ def test_check_finds_a_plain_bsn_with_and_without_the_key(
     assert bsn not in with_key.stdout + with_key.stderr  # named, never shown
     without = cli("check", "--store", str(store), key=None)
     assert without.returncode == 1 and "aanbieder.naam" in without.stdout
+    # The planted BSN must not outlive the test: the leak scan after the suite would find it.
+    store.unlink()
+    Path(f"{store}.wal").unlink(missing_ok=True)
 
 
 def test_backup_without_a_server_and_refusals(region_kamer: Regiekamer, tmp_path: Path) -> None:

@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 from playwright.sync_api import Browser, BrowserContext
 
 from live import serve
 from regiekamer.facade import Regiekamer
 from regiekamer.faces.web.app import create_app
+from regiekamer.ingest import yaml_aliases
 from regiekamer.settings import Settings
 from test_browser import AXE, AXE_RUN, CHROMIUM, PASSWORD, chromium, logins
 
@@ -51,7 +51,7 @@ def cycle(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
                 "afgesproken_door": ["regio", "aanbieder"],
                 "afgesproken_op": "2024-12-01"}  # fmt: skip
     path = store.parent / "afspraken.yaml"
-    path.write_text(yaml.safe_dump({"afspraken": [afspraak]}), encoding="utf-8")
+    path.write_text(yaml_aliases.dump({"afspraken": [afspraak]}), encoding="utf-8")
     rk.import_afspraken(path)
     for naam, rol in {"contractmanager": "regio", "zorgaanbieder": f"aanbieder:{aanbieder}",
                       "andere": f"aanbieder:{other}"}.items():  # fmt: skip

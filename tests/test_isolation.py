@@ -32,6 +32,7 @@ from live import TIMEOUT, flat_routes, serve
 from regiekamer.facade import Regiekamer
 from regiekamer.faces.web import pages
 from regiekamer.faces.web.app import create_app
+from regiekamer.ingest import yaml_aliases
 from regiekamer.privacy.disclosure import suppress
 from regiekamer.settings import Settings
 from regiekamer.store import scenarios
@@ -762,8 +763,6 @@ def _seed_afspraken(rk: Regiekamer, gemeenten: list[str], own: str, other: str) 
     """Agreements of both municipalities and both providers and one of the region, an action
     on each tenant's agreement (ids 1-4), and an agreement for each that is missed (so every
     tenant has a signal of its own)."""
-    import yaml
-
     base = {"periode": 2025, "per": "quarter", "wet": "jeugd", "kpi": "clienten",
             "richting": ">=", "doel": 1e6, "afgesproken_door": ["regio"],
             "afgesproken_op": "2024-12-01"}  # fmt: skip
@@ -775,7 +774,7 @@ def _seed_afspraken(rk: Regiekamer, gemeenten: list[str], own: str, other: str) 
         base | {"id": "regio-breed", "niveau": "regio"},
     ]
     path = rk.store.parent / "afspraken.yaml"
-    path.write_text(yaml.safe_dump({"afspraken": items}), encoding="utf-8")
+    path.write_text(yaml_aliases.dump({"afspraken": items}), encoding="utf-8")
     rk.import_afspraken(path)
     rk.compute_signals()
     for i, afspraak_id in enumerate(("g-eigen", "g-ander", "a-eigen", "a-ander"), start=1):

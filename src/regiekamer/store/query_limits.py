@@ -65,8 +65,15 @@ def take(rows: Iterable[T], limit: int) -> list[T]:
 
 def fetch(cursor: duckdb.DuckDBPyConnection, batch: int = 10_000) -> Iterator[tuple]:
     """The rows of ``cursor``'s result, fetched in batches (so `take` stops fetching early)."""
-    while rows := cursor.fetchmany(batch):
-        yield from rows
+    try:
+        while rows := cursor.fetchmany(batch):
+            yield from rows
+    except duckdb.InvalidInputException as exc:
+        # Interrupted between two batches, DuckDB reports the result it closed, not the
+        # interrupt (seen in CI: a 500 instead of RK-LIMIET-TIJD).
+        if "unsuccessful or closed pending query" not in str(exc):
+            raise
+        raise duckdb.InterruptException(str(exc)) from exc
 
 
 class Watchdog:
