@@ -682,19 +682,19 @@ def _app_routes(app: object) -> set[tuple[str, str]]:
     }
 
 
-@pytest.fixture(scope="module")
-def world(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    store = tmp_path_factory.mktemp("isolatie") / "regio.duckdb"
-    shutil.copy(region_store, store)
-    rk = Regiekamer(
-        Settings(
-            store=store,
-            key="test-key",
-            workers=1,
-            verevening_config=EXAMPLES / "verevening.yaml",
-            incentive_config=EXAMPLES / "incentive.yaml",
-        )
+def world_settings(store: Path) -> Settings:
+    """The store's settings, with the example regulations for the settlement pages."""
+    return Settings(
+        store=store,
+        key="test-key",
+        workers=1,
+        verevening_config=EXAMPLES / "verevening.yaml",
+        incentive_config=EXAMPLES / "incentive.yaml",
     )
+
+
+def tenants(rk: Regiekamer) -> tuple[list[str], list[str]]:
+    """The gemeenten and aanbieders with data in the region."""
     gemeenten = sorted(
         r["gemeente"] for r in rk.kpi(year=JAAR, by=["gemeente"], kpis=["clienten"]).rows
     )
@@ -703,8 +703,16 @@ def world(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         for r in rk.kpi(year=JAAR, by=["aanbieder"], kpis=["clienten"]).rows
         if r["aanbieder"]
     )
+    return gemeenten, aanbieders
+
+
+def seed(rk: Regiekamer, gemeenten: list[str], aanbieders: list[str]) -> str:
+    """The objects the checks ask for: a foreign contract, a region scenario and one of
+    gemeenten[1], agreements and actions. The checks know them for the gemeente user of
+    gemeenten[0] and the returned aanbieder (one with findings of its own, so the findings
+    probe has both kinds)."""
     con = rk._connect(read_only=True)
-    try:  # an aanbieder with findings of its own, so the findings probe has both kinds
+    try:
         with_findings = [
             a
             for (a,) in con.execute(
@@ -725,15 +733,6 @@ def world(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     finally:
         con.close()
     aanbieder = with_findings[0] if with_findings else aanbieders[0]
-    roles = {
-        "regio": "regio",
-        "gemeente": f"gemeente:{gemeenten[0]}",
-        "aanbieder": f"aanbieder:{aanbieder}",
-        "accountant": "accountant",
-        "beheerder": "beheerder",
-    }
-    for naam, rol in roles.items():
-        rk.add_user(naam, rol, PASSWORD)
     rk.save_scenario(f"naam: {REGION_SCENARIO}\nduur_pct: -10\n")
     con = rk._connect()
     try:  # as the page saves a municipality's own scenario: under its code
@@ -745,6 +744,25 @@ def world(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     finally:
         con.close()
     _seed_afspraken(rk, gemeenten, aanbieder, next(a for a in aanbieders if a != aanbieder))
+    return aanbieder
+
+
+@pytest.fixture(scope="module")
+def world(region_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    store = tmp_path_factory.mktemp("isolatie") / "regio.duckdb"
+    shutil.copy(region_store, store)
+    rk = Regiekamer(world_settings(store))
+    gemeenten, aanbieders = tenants(rk)
+    aanbieder = seed(rk, gemeenten, aanbieders)
+    roles = {
+        "regio": "regio",
+        "gemeente": f"gemeente:{gemeenten[0]}",
+        "aanbieder": f"aanbieder:{aanbieder}",
+        "accountant": "accountant",
+        "beheerder": "beheerder",
+    }
+    for naam, rol in roles.items():
+        rk.add_user(naam, rol, PASSWORD)
     app = create_app(rk.settings)
     with serve(app) as url:
         yield World(
