@@ -108,7 +108,7 @@ def served_backup(
 
 
 def test_restore_drill_backup_while_serving_restore_check(
-    served_backup: tuple[Path, dict, list[int]], tmp_path: Path
+    served_backup: tuple[Path, dict, list[int]], tmp_path: Path, figures: list[str]
 ) -> None:
     out, manifest, statuses = served_backup
     assert statuses and set(statuses) == {200}
@@ -127,7 +127,10 @@ def test_restore_drill_backup_while_serving_restore_check(
     assert restored.returncode == 0, restored.stderr + restored.stdout
     took = re.search(r"klaar in ([\d,]+ s)", restored.stdout)
     assert took, restored.stdout
-    print(f"herstel duurde {took.group(1)}")
+    figures.append(
+        f"herstel: backup terwijl de server draaide, herstel in {took.group(1)} "
+        f"({len(manifest['tabellen'])} tabellen), daarna check met manifest"
+    )
 
     checked = cli("check", "--store", str(target), "--manifest", str(out), "--format", "json")
     assert checked.returncode == 0, checked.stdout + checked.stderr
